@@ -1,0 +1,68 @@
+# SafeCampus: the README's commands. Thin: everything real lives in manage.py and pytest.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The suite also runs on PostgreSQL when DATABASE_URL points at one, and always in CI
+# (PostgreSQL on 127.0.0.1:5432, trust auth). pytest-django creates scratch test_* databases.
+ifneq ($(filter postgres%,$(DATABASE_URL)),)
+PG_TEST_URL ?= $(DATABASE_URL)
+else ifeq ($(CI),true)
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/safecampus
+endif
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test check lint typecheck messages test-sqlite test-postgres serve system-deps bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $(STAMP)
+
+system-deps:
+	./scripts/system-deps.sh
+
+messages: $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+## demo: set up and run SafeCampus on a demo city (SQLite), printing logins
+demo: $(STAMP) messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py demo_city --if-empty --logins-json var/demo-logins.json
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: $(STAMP) messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy safecampus
+
+check: lint typecheck messages
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: $(STAMP) messages
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test-postgres: $(STAMP) messages
+ifdef PG_TEST_URL
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS)
+else
+	@echo "PostgreSQL run skipped: set DATABASE_URL=postgres://... (CI sets it)"
+endif
+
+## test: every check and the whole suite (SQLite, then PostgreSQL when configured)
+test: system-deps check test-sqlite test-postgres
+
+bench: $(STAMP)
+	$(BIN)/python bench/demo_city.py
+
+clean:
+	rm -rf var/static test-artifacts .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Roles and what each may do: the one table of capabilities (DESIGN.md, "Roles → capabilities").
+
+Views and API check capabilities (``Cap.ORG_MANAGE``), never role names. A role held at an
+organisation applies to that organisation and its whole subtree (属地管理, DOMAIN.md §2.2).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.orgs.choices import Level
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("City administrator")
+    CITY_STAFF = "city_staff", _("City staff")
+    COUNTY_ADMIN = "county_admin", _("County administrator")
+    COUNTY_STAFF = "county_staff", _("County staff")
+    INSPECTOR = "inspector", _("Inspector / evaluator")
+    PRINCIPAL = "principal", _("School principal")
+    SAFETY_OFFICER = "safety_officer", _("School safety officer")
+    TEACHER = "teacher", _("Teacher")
+    GUARD = "guard", _("Guard")
+    VIEWER = "viewer", _("Read-only viewer")
+
+
+class Cap(models.TextChoices):
+    ORG_VIEW = "org.view", _("View organisations")
+    ORG_MANAGE = "org.manage", _("Create and edit organisations")
+    ORG_IMPORT = "org.import", _("Import schools from Excel")
+    ORG_EXPORT = "org.export", _("Export organisations to Excel")
+    USER_VIEW = "user.view", _("View users")
+    USER_MANAGE = "user.manage", _("Create users and grant roles")
+    AUDIT_VIEW = "audit.view", _("View the audit trail")
+
+
+_READ = {Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW}
+_BUREAU_ADMIN = set(Cap)
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: frozenset(_BUREAU_ADMIN),
+    Role.CITY_STAFF: frozenset(_READ),
+    Role.COUNTY_ADMIN: frozenset(_BUREAU_ADMIN),
+    Role.COUNTY_STAFF: frozenset(_READ),
+    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.ORG_EXPORT}),
+    # The principal is the first responsible person (第一责任人, §1): keeps the school's own
+    # record and staff roles up to date.
+    Role.PRINCIPAL: frozenset({Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.USER_VIEW, Cap.USER_MANAGE}),
+    Role.SAFETY_OFFICER: frozenset({Cap.ORG_VIEW, Cap.USER_VIEW}),
+    Role.TEACHER: frozenset({Cap.ORG_VIEW}),
+    Role.GUARD: frozenset({Cap.ORG_VIEW}),
+    Role.VIEWER: frozenset({Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW}),
+}
+
+# Where a role may be held: bureau roles at bureaus, school roles at schools.
+ROLE_LEVELS: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: frozenset({Level.CITY}),
+    Role.CITY_STAFF: frozenset({Level.CITY}),
+    Role.COUNTY_ADMIN: frozenset({Level.COUNTY}),
+    Role.COUNTY_STAFF: frozenset({Level.COUNTY, Level.TOWN}),
+    Role.INSPECTOR: frozenset({Level.CITY, Level.COUNTY}),
+    Role.PRINCIPAL: frozenset({Level.SCHOOL}),
+    Role.SAFETY_OFFICER: frozenset({Level.SCHOOL}),
+    Role.TEACHER: frozenset({Level.SCHOOL}),
+    Role.GUARD: frozenset({Level.SCHOOL}),
+    Role.VIEWER: frozenset({Level.CITY, Level.COUNTY, Level.TOWN, Level.SCHOOL}),
+}
+
+
+def roles_with(cap: str) -> list[str]:
+    return [role for role, caps in CAPABILITIES.items() if cap in caps]
+
+
+def roles_for_level(level: str) -> list[str]:
+    return [role for role, levels in ROLE_LEVELS.items() if level in levels]
+
+
+def can_grant(granter_caps: frozenset[str] | set[str], role: str) -> bool:
+    """No escalation: a role may be granted only by someone who holds all of its capabilities."""
+    return Cap.USER_MANAGE in granter_caps and CAPABILITIES[role] <= set(granter_caps)

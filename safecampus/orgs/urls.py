@@ -1,0 +1,16 @@
+from django.urls import path
+
+from safecampus.orgs import views
+
+urlpatterns = [
+    path("", views.org_list, name="list"),
+    path("new/", views.org_new, name="new"),
+    path("<int:pk>/", views.org_detail, name="detail"),
+    path("<int:pk>/edit/", views.org_edit, name="edit"),
+    path("<int:pk>/status/", views.org_set_status, name="set_status"),
+    path("<int:pk>/campuses/", views.campus_add, name="campus_add"),
+    path("campuses/<int:pk>/remove/", views.campus_remove, name="campus_remove"),
+    # Excel import/export (views_excel.py) are added below this line.
+    path("export/", views.org_list, name="export"),
+    path("import/", views.org_list, name="import"),
+]

@@ -1,0 +1,80 @@
+"""Home page per role, health check, org switcher, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.utils import Error as DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from safecampus.audit.log import record
+from safecampus.lib.scoping import scope_for
+from safecampus.orgs.active import active_org, set_active_org
+from safecampus.orgs.queries import child_summaries, get_org_for_user, school_summary, subtree
+from safecampus.orgs.roles import Cap
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    org = active_org(request)
+    scope = scope_for(request.user)
+    context: dict[str, Any] = {"org": org, "memberships": scope.grants}
+    if org is not None and org.is_school:
+        context["campuses"] = list(org.campuses.all())
+        context["can_edit"] = scope.can(Cap.ORG_MANAGE, org)
+        return render(request, "web/home_school.html", context)
+    if org is not None:
+        context["summary"] = school_summary(subtree(org))
+        context["children"] = child_summaries(org)
+    return render(request, "web/home_bureau.html", context)
+
+
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+def switch_org(request: HttpRequest) -> HttpResponse:
+    org = get_org_for_user(request.user, request.POST.get("org"))
+    set_active_org(request, org)
+    return redirect(safe_next(request))
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    user = getattr(request, "user", None)
+    record(
+        "access.denied",
+        actor=user,
+        request=request,
+        changes={"path": request.path[:200], "method": request.method},
+    )
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
