@@ -32,7 +32,9 @@ INSECURE_SECRET_PREFIX = "django-insecure"  # noqa: S105 (what Django prefixes d
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if PRODUCTION:
-        if not key or key.startswith(INSECURE_SECRET_PREFIX) or len(key) < 50:
+        # The same bar as Django's security.W009: long, varied, not a generated demo key.
+        weak = len(key) < 50 or len(set(key)) < 5 or key.startswith(INSECURE_SECRET_PREFIX)
+        if weak:
             raise ImproperlyConfigured(
                 "SAFECAMPUS_MODE=production needs SECRET_KEY: at least 50 random characters "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
@@ -83,9 +85,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "safecampus.accounts.middleware.SessionTimeoutMiddleware",
     "safecampus.accounts.middleware.ForcePasswordChangeMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,10 +178,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "safecampus.accounts.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Reverse proxies in front of Django (nginx: 1). django-ipware is not installed, so the client
+# address comes from our own helper, which trusts only the X-Forwarded-For hops proxies wrote.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "safecampus.lib.http.client_ip"
 
 # --- security headers ----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -15,3 +17,25 @@ def current_user(request: HttpRequest) -> User:
     user = request.user
     assert user.is_authenticated
     return user
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for lockout and the audit log (AXES_CLIENT_IP_CALLABLE).
+
+    Behind PROXY_COUNT trusted reverse proxies, each of which appends the address it saw to
+    X-Forwarded-For, the client is the PROXY_COUNT-th entry from the right; entries further
+    left were written by the client and cannot be trusted. Without proxies: REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count: int = getattr(settings, "PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h for h in hops if h]
+    if len(hops) < count:
+        return remote  # not through the configured proxies (e.g. a local health check)
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

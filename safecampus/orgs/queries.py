@@ -88,6 +88,7 @@ def child_summaries(org: Organization) -> list[dict[str, Any]]:
     rows = (
         Organization.objects.filter(path__startswith=org.path, depth__gt=org.depth)
         .annotate(prefix=Substr("path", 1, width))
+        .order_by()  # the tree's default ordering by path would split the groups
         .values("prefix")
         .annotate(
             schools=Count("pk", filter=active_school),
