@@ -117,3 +117,40 @@ def child_summaries(org: Organization) -> list[dict[str, Any]]:
     if direct["schools"]:
         result.append(direct)
     return result
+
+
+def visible_parent_ids(user: Any, orgs: list[Organization]) -> dict[int, int | None]:
+    """{org id: parent id} for a page of orgs, in one query; None where the parent lies
+    outside the user's scope (a county officer is not told the city's id)."""
+    scope = scope_for(user)
+    step = Organization.steplen
+    wanted = {o.path[:-step] for o in orgs if o.depth > 1}
+    wanted = {p for p in wanted if any(p.startswith(root) for root in scope.root_paths)}
+    ids: dict[str, int] = {}
+    if wanted:
+        ids = dict(Organization.objects.filter(path__in=wanted).values_list("path", "pk"))
+    return {o.pk: ids.get(o.path[:-step]) for o in orgs}
+
+
+def school_counts_by_parent(user: Any) -> dict[str, dict[str, int]]:
+    """{parent path: counts of the active schools directly under it}, for the whole scope in
+    one grouped query; callers roll these up the tree (a few hundred bureaus, not schools)."""
+    from django.db.models.functions import Length, Substr
+
+    active_school = Q(level=Level.SCHOOL, status=OrgStatus.ACTIVE)
+    kg = Q(school_kind=SchoolKind.KINDERGARTEN)
+    rows = (
+        visible_orgs(user)
+        .filter(active_school)
+        .annotate(parent_path=Substr("path", 1, Length("path") - Organization.steplen))
+        .values("parent_path")
+        .annotate(
+            schools=Count("pk"),
+            kindergartens=Count("pk", filter=kg),
+            unlicensed=Count("pk", filter=kg & Q(licensed=False)),
+            students=Sum("students"),
+        )
+        .order_by()
+    )
+    counts = ("schools", "kindergartens", "unlicensed", "students")
+    return {row["parent_path"]: {key: row[key] or 0 for key in counts} for row in rows}
