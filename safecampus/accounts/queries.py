@@ -17,7 +17,10 @@ def visible_users(user: Any) -> QuerySet[User]:
     """Users holding a role somewhere the viewer may view users (and always the viewer)."""
     scope = scope_for(user)
     ids = Membership.objects.filter(scope.q_with(Cap.USER_VIEW, "org")).values("user_id")
-    memberships = Membership.objects.select_related("org").order_by("org__path", "role")
+    # Only the roles the viewer may know about: a county sees its own, not the city's.
+    memberships = (
+        Membership.objects.filter(scope.q("org")).select_related("org").order_by("org__path", "role")
+    )
     return (
         User.objects.filter(pk__in=ids)
         .prefetch_related(Prefetch("memberships", queryset=memberships))
@@ -30,6 +33,14 @@ def get_user_for_user(viewer: Any, pk: Any) -> User:
         return visible_users(viewer).get(pk=int(pk))
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("user") from None
+
+
+def visible_memberships(viewer: Any, target: User) -> QuerySet[Membership]:
+    return (
+        target.memberships.filter(scope_for(viewer).q("org"))
+        .select_related("org")
+        .order_by("org__path", "role")
+    )
 
 
 def can_manage_user(actor: Any, target: User) -> bool:

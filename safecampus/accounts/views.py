@@ -27,6 +27,7 @@ from safecampus.accounts.queries import (
     get_token_for_user,
     get_user_for_user,
     tokens_of,
+    visible_memberships,
     visible_users,
 )
 from safecampus.lib.errors import ActionError
@@ -195,7 +196,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "edit_form": edit_form,
             "grant_form": grant_form,
-            "memberships": target.memberships.select_related("org").order_by("org__path"),
+            "memberships": visible_memberships(request.user, target),
         },
     )
 
@@ -224,7 +225,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": True,
             "edit_form": form,
             "grant_form": GrantForm(orgs=_manageable_orgs(request.user)),
-            "memberships": target.memberships.select_related("org").order_by("org__path"),
+            "memberships": visible_memberships(request.user, target),
         },
         status=400,
     )

@@ -131,3 +131,15 @@ def test_tokens_are_shown_once_and_stored_hashed(as_user, teacher):
     token = ApiToken.objects.get(user=teacher)
     assert secret.startswith("sc_") and secret not in token.token_hash
     assert secret not in as_user(teacher).get(reverse("accounts:profile")).content.decode()
+
+
+def test_roles_outside_the_viewers_scope_are_not_shown(as_user, county_officer, teacher, world):
+    from safecampus.orgs.models import Membership
+
+    Membership.objects.create(user=teacher, org=world.school_b1, role=Role.TEACHER)
+    response = as_user(county_officer).get(reverse("accounts:user_detail", args=[teacher.pk]))
+    assert [m.org.code for m in response.context["memberships"]] == ["SA1"]
+    assert "西山中学" not in response.content.decode()
+    page = as_user(county_officer).get(reverse("accounts:user_list")).context["page"]
+    row = next(u for u in page if u.username == "teacher")
+    assert [m.org.code for m in row.memberships.all()] == ["SA1"]
