@@ -29,7 +29,9 @@ messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 ## demo: set up and run SafeCampus on a demo city (SQLite), printing logins
-demo: $(STAMP) messages
+demo: $(STAMP)
+	./scripts/system-deps.sh demo
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py demo_city --if-empty --logins-json var/demo-logins.json
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

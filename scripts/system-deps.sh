@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # What the test command needs from Debian: Chromium for the browser tests (never a downloaded
 # browser build), CJK fonts so Chinese renders in screenshots, gettext for compilemessages.
+# `system-deps.sh demo` installs only what running the app needs (gettext).
 set -euo pipefail
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+if [ "${1:-test}" != "demo" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

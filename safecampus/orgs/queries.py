@@ -49,6 +49,15 @@ def switchable_orgs(user: Any) -> QuerySet[Organization]:
     return visible_orgs(user).exclude(level=Level.SCHOOL).order_by("path")
 
 
+def switchable_choices(user: Any) -> list[dict[str, Any]]:
+    """The bureaus (and towns) in scope, indented under their parents, for pickers."""
+    orgs = list(switchable_orgs(user).only("pk", "name", "depth")[:500])
+    if not orgs:
+        return []
+    top = min(o.depth for o in orgs)
+    return [{"pk": o.pk, "label": "\u3000" * (o.depth - top) + o.name} for o in orgs]
+
+
 def memberships_of(org: Organization) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(org=org).select_related("user").order_by("role", "user__username")

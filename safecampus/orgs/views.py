@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +26,7 @@ from safecampus.orgs.queries import (
     get_org_for_user,
     memberships_of,
     parent_choices,
+    switchable_choices,
     visible_orgs,
 )
 from safecampus.orgs.roles import Cap
@@ -40,7 +42,13 @@ def org_filter(request: HttpRequest) -> OrgFilter:
     if not data.get("under") and current is not None:
         data["under"] = str(current.pk)
     queryset = visible_orgs(request.user).select_related(None).order_by("path")
-    return OrgFilter(data, queryset=queryset)
+    filterset = OrgFilter(data, queryset=queryset)
+    # In the page, "within" is a choice of the bureaus in scope rather than a bare id.
+    choices = [("", "---------")] + [
+        (str(o["pk"]), o["label"]) for o in switchable_choices(request.user)
+    ]
+    filterset.form.fields["under"].widget = forms.Select(choices=choices)
+    return filterset
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org
-from safecampus.orgs.queries import switchable_orgs
+from safecampus.orgs.queries import switchable_choices
 from safecampus.orgs.roles import Cap
 
 NAV = [
@@ -36,13 +36,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for name, label, cap in NAV
         if cap is None or scope.can_anywhere(cap)
     ]
-    return {"nav": nav, "active_org": active_org(request), "switchable_orgs": _switchable(user)}
-
-
-def _switchable(user: Any) -> list[dict[str, Any]]:
-    """Bureaus (and towns) the user can switch into, indented under their parents."""
-    orgs = list(switchable_orgs(user).only("pk", "name", "depth")[:200])
-    if not orgs:
-        return []
-    top = min(o.depth for o in orgs)
-    return [{"pk": o.pk, "label": "\u3000" * (o.depth - top) + o.name} for o in orgs]
+    return {
+        "nav": nav,
+        "active_org": active_org(request),
+        "switchable_orgs": switchable_choices(user),
+    }
