@@ -43,8 +43,9 @@ class OrgFilter(django_filters.FilterSet):
     def filter_under(
         self, qs: QuerySet[Organization], name: str, value: int
     ) -> QuerySet[Organization]:
-        # Only orgs already in the caller's queryset can be used as the subtree root.
-        root = qs.filter(pk=value).only("path").first()
+        # Only orgs the caller may see can be the subtree root (self.queryset is the scoped
+        # base; qs may already be narrowed by other filters such as the search box).
+        root = self.queryset.filter(pk=value).only("path").first()
         if root is None:
             return qs.none()
         return qs.filter(path__startswith=root.path)

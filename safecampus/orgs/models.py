@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -113,3 +115,41 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} @ {self.org}"
+
+
+def _import_upload_path(instance: ImportBatch, filename: str) -> str:
+    # The person's name for the file is kept in original_name; on disk the name is ours.
+    return f"imports/{instance.created_by_id}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportBatch(models.Model):
+    """An uploaded school list (学校导入批次): checked by a dry run, then committed once.
+
+    The file stays under MEDIA_ROOT/imports/ so that the commit re-reads what was checked,
+    never data sent back by the browser; its sha256 goes into the audit trail.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(upload_to=_import_upload_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("new schools"), default=0)
+    updated = models.PositiveIntegerField(_("updated schools"), default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        indexes = [models.Index(fields=["created_by", "committed_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_committed(self) -> bool:
+        return self.committed_at is not None

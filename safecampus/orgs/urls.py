@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safecampus.orgs import views
+from safecampus.orgs import views, views_excel
 
 urlpatterns = [
     path("", views.org_list, name="list"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/campuses/", views.campus_add, name="campus_add"),
     path("campuses/<int:pk>/remove/", views.campus_remove, name="campus_remove"),
     # Excel import/export (views_excel.py) are added below this line.
-    path("export/", views.org_list, name="export"),
-    path("import/", views.org_list, name="import"),
+    path("export/", views_excel.org_export, name="export"),
+    path("import/", views_excel.import_upload, name="import"),
+    path("import/template/", views_excel.import_template, name="import_template"),
+    path("import/<int:pk>/", views_excel.import_preview, name="import_preview"),
+    path("import/<int:pk>/commit/", views_excel.import_commit, name="import_commit"),
 ]

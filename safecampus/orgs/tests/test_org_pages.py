@@ -152,3 +152,13 @@ def test_campuses_count_as_sites(as_user, school_principal, world):
     client = as_user(school_principal)
     client.post(reverse("orgs:campus_add", args=[world.school_a1.pk]), {"name": "北校区"})
     assert world.school_a1.campuses.count() == 2
+
+
+def test_search_works_together_with_the_default_subtree(as_user, county_officer, world):
+    response = as_user(county_officer).get(reverse("orgs:list"), {"q": "SA1"})
+    assert [o.code for o in response.context["page"]] == ["SA1"]
+
+
+def test_an_outsider_subtree_in_the_filter_matches_nothing(as_user, county_officer, world):
+    response = as_user(county_officer).get(reverse("orgs:list"), {"under": world.county_b.pk})
+    assert list(response.context["page"]) == []
