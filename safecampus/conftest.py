@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+# Browser fixtures (browser, page, phone_page) for the Playwright tests.
+from safecampus.lib.testing.browser import browser, page, phone_page  # noqa: F401
 from safecampus.lib.testing.factories import (
     PASSWORD,
     make_city,

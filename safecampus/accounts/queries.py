@@ -19,7 +19,9 @@ def visible_users(user: Any) -> QuerySet[User]:
     ids = Membership.objects.filter(scope.q_with(Cap.USER_VIEW, "org")).values("user_id")
     # Only the roles the viewer may know about: a county sees its own, not the city's.
     memberships = (
-        Membership.objects.filter(scope.q("org")).select_related("org").order_by("org__path", "role")
+        Membership.objects.filter(scope.q("org"))
+        .select_related("org")
+        .order_by("org__path", "role")
     )
     return (
         User.objects.filter(pk__in=ids)

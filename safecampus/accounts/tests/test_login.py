@@ -84,9 +84,14 @@ def test_an_admin_issued_password_must_be_changed_first(db, world):
     assert response.status_code == 302 and response.url == reverse("accounts:password_change")
     api = client.get("/api/v1/me")
     assert api.status_code == 403
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "Fresh-Start-88", "new_password2": "Fresh-Start-88",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Fresh-Start-88",
+            "new_password2": "Fresh-Start-88",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert not user.must_change_password

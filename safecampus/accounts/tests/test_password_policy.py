@@ -30,9 +30,14 @@ def test_it_accepts_three_classes(db, teacher, password):
 
 def test_the_change_form_shows_the_rule_and_keeps_the_old_password(as_user, teacher):
     client = as_user(teacher)
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "abcdefgh", "new_password2": "abcdefgh",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "abcdefgh",
+            "new_password2": "abcdefgh",
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["new_password2"]
     teacher.refresh_from_db()

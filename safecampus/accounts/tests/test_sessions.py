@@ -13,7 +13,10 @@ from safecampus.lib.testing.factories import PASSWORD
 
 def _logged_in(username):
     client = Client()
-    assert client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code
+        == 302
+    )
     return client
 
 

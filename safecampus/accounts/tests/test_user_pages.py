@@ -9,18 +9,26 @@ from safecampus.orgs.roles import Role
 
 
 def _new_user(org, role="teacher", username="zhangsan"):
-    return {"username": username, "display_name": "张三", "phone": "", "email": "",
-            "org": org.pk, "role": role}
+    return {
+        "username": username,
+        "display_name": "张三",
+        "phone": "",
+        "email": "",
+        "org": org.pk,
+        "role": role,
+    }
 
 
-def test_a_county_officer_lists_the_county_users_only(as_user, county_officer, teacher,
-                                                      other_county_officer):
+def test_a_county_officer_lists_the_county_users_only(
+    as_user, county_officer, teacher, other_county_officer
+):
     page = as_user(county_officer).get(reverse("accounts:user_list")).context["page"]
     assert {u.username for u in page} == {"county_officer", "teacher"}
 
 
-def test_the_user_list_does_not_query_per_row(as_user, city_admin, world,
-                                              django_assert_max_num_queries):
+def test_the_user_list_does_not_query_per_row(
+    as_user, city_admin, world, django_assert_max_num_queries
+):
     from safecampus.lib.testing.factories import make_user
 
     for i in range(20):
@@ -31,7 +39,9 @@ def test_the_user_list_does_not_query_per_row(as_user, city_admin, world,
 
 
 def test_the_principal_creates_a_teacher_with_a_one_time_password(as_user, school_principal, world):
-    response = as_user(school_principal).post(reverse("accounts:user_new"), _new_user(world.school_a1))
+    response = as_user(school_principal).post(
+        reverse("accounts:user_new"), _new_user(world.school_a1)
+    )
     assert response.status_code == 200
     user = User.objects.get(username="zhangsan")
     assert user.must_change_password
@@ -100,27 +110,44 @@ def test_a_principal_cannot_deactivate_a_county_admin_listed_at_the_school(
 
 
 def test_reset_password_issues_a_new_one(as_user, county_officer, teacher):
-    response = as_user(county_officer).post(reverse("accounts:user_reset_password", args=[teacher.pk]))
+    response = as_user(county_officer).post(
+        reverse("accounts:user_reset_password", args=[teacher.pk])
+    )
     teacher.refresh_from_db()
     assert teacher.must_change_password and teacher.check_password(response.context["password"])
 
 
 def test_grant_and_revoke_a_role(as_user, county_officer, teacher, world):
     client = as_user(county_officer)
-    client.post(reverse("accounts:user_grant", args=[teacher.pk]),
-                {"org": world.school_a2.pk, "role": Role.SAFETY_OFFICER})
+    client.post(
+        reverse("accounts:user_grant", args=[teacher.pk]),
+        {"org": world.school_a2.pk, "role": Role.SAFETY_OFFICER},
+    )
     membership = Membership.objects.get(user=teacher, org=world.school_a2)
     client.post(reverse("accounts:membership_revoke", args=[teacher.pk, membership.pk]))
     assert not Membership.objects.filter(pk=membership.pk).exists()
-    assert AuditEvent.objects.filter(verb__in=["membership.grant", "membership.revoke"]).count() == 2
+    assert (
+        AuditEvent.objects.filter(verb__in=["membership.grant", "membership.revoke"]).count() == 2
+    )
 
 
 def test_edit_ignores_fields_not_on_the_form(as_user, county_officer, teacher):
-    as_user(county_officer).post(reverse("accounts:user_edit", args=[teacher.pk]), {
-        "display_name": "李老师", "phone": "1", "email": "", "is_superuser": "on", "username": "root",
-    })
+    as_user(county_officer).post(
+        reverse("accounts:user_edit", args=[teacher.pk]),
+        {
+            "display_name": "李老师",
+            "phone": "1",
+            "email": "",
+            "is_superuser": "on",
+            "username": "root",
+        },
+    )
     teacher.refresh_from_db()
-    assert (teacher.display_name, teacher.username, teacher.is_superuser) == ("李老师", "teacher", False)
+    assert (teacher.display_name, teacher.username, teacher.is_superuser) == (
+        "李老师",
+        "teacher",
+        False,
+    )
 
 
 def test_tokens_are_shown_once_and_stored_hashed(as_user, teacher):

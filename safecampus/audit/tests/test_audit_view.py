@@ -26,7 +26,9 @@ def test_a_county_admin_sees_only_the_county_subtree(as_user, county_officer, wo
 
 def test_it_filters_by_action_and_date(as_user, city_admin, world):
     _seed(world)
-    response = as_user(city_admin).get(reverse("audit:list"), {"verb": "auth.login_f", "since": "2000-01-01"})
+    response = as_user(city_admin).get(
+        reverse("audit:list"), {"verb": "auth.login_f", "since": "2000-01-01"}
+    )
     assert [e.actor_label for e in response.context["page"]] == ["ghost"]
 
 

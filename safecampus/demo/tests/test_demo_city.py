@@ -18,6 +18,13 @@ from safecampus.orgs.choices import Level, Ownership, SchoolKind
 from safecampus.orgs.models import Campus, Membership, Organization
 from safecampus.orgs.roles import ROLE_LEVELS, Role
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    # Commands speak the default language (zh-hans); these tests read the English messages.
+    settings.LANGUAGE_CODE = "en"
+
+
 SMALL = 60
 
 

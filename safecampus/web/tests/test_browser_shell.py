@@ -2,13 +2,13 @@
 
 import pytest
 
-from safecampus.lib.testing.browser import browser, log_in, page, phone_page, shot  # noqa: F401
+from safecampus.lib.testing.browser import log_in, shot
 from safecampus.lib.testing.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_logs_in_and_shows_the_city_home(page, live_server, city_admin, world):  # noqa: F811
+def test_it_logs_in_and_shows_the_city_home(page, live_server, city_admin, world):
     log_in(page, live_server.url, "city_admin", PASSWORD)
     page.wait_for_selector("#summary-cards")
     assert page.locator("h1").inner_text() == "江城市"
@@ -16,7 +16,7 @@ def test_it_logs_in_and_shows_the_city_home(page, live_server, city_admin, world
     shot(page, "home-city-admin-zh")
 
 
-def test_a_wrong_password_then_lockout_shows_a_clear_message(page, live_server, teacher):  # noqa: F811
+def test_a_wrong_password_then_lockout_shows_a_clear_message(page, live_server, teacher):
     for _ in range(5):
         log_in(page, live_server.url, "teacher", "wrong-password")
     message = page.locator("#lockout").inner_text()
@@ -24,7 +24,7 @@ def test_a_wrong_password_then_lockout_shows_a_clear_message(page, live_server, 
     shot(page, "login-lockout-zh")
 
 
-def test_the_language_switch_turns_the_ui_into_english(page, live_server, teacher, world):  # noqa: F811
+def test_the_language_switch_turns_the_ui_into_english(page, live_server, teacher, world):
     log_in(page, live_server.url, "teacher", PASSWORD)
     page.wait_for_selector("#lang-en")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -36,7 +36,7 @@ def test_the_language_switch_turns_the_ui_into_english(page, live_server, teache
     page.wait_for_selector("html[lang=zh-hans]")
 
 
-def test_the_org_switcher_changes_the_working_county(page, live_server, city_admin, world):  # noqa: F811
+def test_the_org_switcher_changes_the_working_county(page, live_server, city_admin, world):
     log_in(page, live_server.url, "city_admin", PASSWORD)
     page.wait_for_selector("#org-select")
     page.select_option("#org-select", str(world.county_b.pk))
@@ -47,7 +47,7 @@ def test_the_org_switcher_changes_the_working_county(page, live_server, city_adm
     shot(page, "org-list-switched-zh")
 
 
-def test_the_shell_fits_a_phone(phone_page, live_server, county_officer, world):  # noqa: F811
+def test_the_shell_fits_a_phone(phone_page, live_server, county_officer, world):
     log_in(phone_page, live_server.url, "county_officer", PASSWORD)
     phone_page.wait_for_selector(".menu-toggle")
     phone_page.click(".menu-toggle")

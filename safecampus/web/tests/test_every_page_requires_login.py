@@ -7,7 +7,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = {
-    "accounts/login/", "healthz", "i18n/setlang/", "api/v1/openapi.json", "api/v1/docs",
+    "accounts/login/",
+    "healthz",
+    "i18n/setlang/",
+    "api/v1/openapi.json",
+    "api/v1/docs",
 }
 
 
@@ -43,4 +47,6 @@ def test_a_stranger_is_sent_to_login_or_refused(db, path):
 
 
 def test_the_guard_sees_the_routes():
-    assert "/orgs/" in ROUTES and "/audit/" in ROUTES and any(r.startswith("/api/v1/") for r in ROUTES)
+    assert (
+        "/orgs/" in ROUTES and "/audit/" in ROUTES and any(r.startswith("/api/v1/") for r in ROUTES)
+    )

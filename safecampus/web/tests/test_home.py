@@ -17,8 +17,9 @@ def test_the_city_admin_home_counts_schools_and_lists_counties(as_user, city_adm
     assert rows[0]["schools"] == 2
 
 
-def test_the_home_page_query_count_is_bounded(as_user, city_admin, world,
-                                              django_assert_max_num_queries):
+def test_the_home_page_query_count_is_bounded(
+    as_user, city_admin, world, django_assert_max_num_queries
+):
     client = as_user(city_admin)
     with django_assert_max_num_queries(16):
         client.get("/")
@@ -84,8 +85,9 @@ def test_healthz_reports_the_database(db):
 
 
 def test_healthz_returns_503_when_the_database_is_down(db):
-    with mock.patch("django.db.backends.utils.CursorWrapper.execute",
-                    side_effect=OperationalError("down")):
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")
+    ):
         response = Client().get("/healthz")
     assert response.status_code == 503
 

@@ -37,7 +37,7 @@ def documented_production_env() -> dict[str, str]:
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
     base["SAFECAMPUS_VAR_DIR"] = str(tmp_path)
-    return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
         env={**base, **env},
