@@ -389,3 +389,50 @@ def _update_schools(
             changes={**changes, "import": True},
         )
     return changed
+
+
+@transaction.atomic
+def do_bootstrap_city(
+    *, name: str, code: str, admin_username: str, admin_name: str = ""
+) -> tuple[Organization, Any, str]:
+    """The first city and its administrator on an empty database (manage.py create_city).
+
+    There is no actor yet: the audit rows name the command. Returns the city, the admin and
+    the admin-issued password, which must be changed at the first login.
+    """
+    from safecampus.accounts.actions import generate_password
+    from safecampus.accounts.models import User
+    from safecampus.orgs.models import Membership
+    from safecampus.orgs.roles import Role
+    from safecampus.orgs.tree import add_root
+
+    name, code, admin_username = name.strip(), code.strip(), admin_username.strip()
+    if not name:
+        raise ActionError(_("Give the city a name."), "name")
+    if not code or not code.isascii() or not all(c.isalnum() or c in "-_" for c in code):
+        raise ActionError(_("Use only letters, digits, - and _."), "code")
+    _check_code_free(code)
+    if User.objects.filter(username__iexact=admin_username).exists():
+        raise ActionError(_("This username is already taken."), "username")
+    city = add_root(level=Level.CITY, name=name, code=code)
+    password = generate_password()
+    admin = User(username=admin_username, display_name=admin_name, must_change_password=True)
+    admin.set_password(password)
+    admin.save()
+    Membership.objects.create(user=admin, org=city, role=Role.CITY_ADMIN)
+    label = "manage.py create_city"
+    record(
+        "org.create",
+        org=city,
+        obj=city,
+        actor_label=label,
+        changes={"level": Level.CITY, "name": name, "code": code},
+    )
+    record(
+        "user.create",
+        org=city,
+        obj=admin,
+        actor_label=label,
+        changes={"username": admin_username, "role": Role.CITY_ADMIN},
+    )
+    return city, admin, password
