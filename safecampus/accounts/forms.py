@@ -46,10 +46,14 @@ class NewUserForm(forms.Form):
     org = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Organisation"))
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
-    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, orgs: Any = None, roles: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             set_queryset(self, "org", orgs)
+        if roles is not None:  # offer only what the user may grant (the action still checks)
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(r.value, r.label) for r in Role if r in roles]
 
 
 class EditUserForm(forms.Form):
@@ -62,10 +66,14 @@ class GrantForm(forms.Form):
     org = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Organisation"))
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
-    def __init__(self, *args: Any, orgs: Any = None, **kwargs: Any):
+    def __init__(self, *args: Any, orgs: Any = None, roles: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             set_queryset(self, "org", orgs)
+        if roles is not None:  # offer only what the user may grant (the action still checks)
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(r.value, r.label) for r in Role if r in roles]
 
 
 class TokenForm(forms.Form):

@@ -9,8 +9,9 @@ from django.http import Http404
 
 from safecampus.accounts.models import ApiToken, User
 from safecampus.lib.scoping import scope_for
+from safecampus.orgs.choices import levels_within
 from safecampus.orgs.models import Membership
-from safecampus.orgs.roles import CAPABILITIES, Cap
+from safecampus.orgs.roles import CAPABILITIES, ROLE_LEVELS, Cap, Role, can_grant
 
 
 def visible_users(user: Any) -> QuerySet[User]:
@@ -43,6 +44,17 @@ def visible_memberships(viewer: Any, target: User) -> QuerySet[Membership]:
         .select_related("org")
         .order_by("org__path", "role")
     )
+
+
+def grantable_roles(user: Any) -> set[str]:
+    """Roles the user may grant somewhere (for pickers; do_grant_membership decides)."""
+    grants = scope_for(user).grants
+    return {
+        role
+        for role in Role
+        for g in grants
+        if can_grant(CAPABILITIES[g.role], role) and ROLE_LEVELS[role] & levels_within(g.level)
+    }
 
 
 def can_manage_user(actor: Any, target: User) -> bool:

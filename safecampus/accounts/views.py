@@ -26,6 +26,7 @@ from safecampus.accounts.queries import (
     can_manage_user,
     get_token_for_user,
     get_user_for_user,
+    grantable_roles,
     tokens_of,
     visible_memberships,
     visible_users,
@@ -153,7 +154,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_new(request: HttpRequest) -> HttpResponse:
     _require_anywhere(request, Cap.USER_MANAGE)
-    form = NewUserForm(request.POST or None, orgs=_manageable_orgs(request.user))
+    form = NewUserForm(
+        request.POST or None,
+        orgs=_manageable_orgs(request.user),
+        roles=grantable_roles(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -187,7 +192,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "email": target.email,
         }
     )
-    grant_form = GrantForm(orgs=_manageable_orgs(request.user))
+    grant_form = GrantForm(orgs=_manageable_orgs(request.user), roles=grantable_roles(request.user))
     return render(
         request,
         "accounts/user_detail.html",
@@ -224,7 +229,9 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "can_manage": True,
             "edit_form": form,
-            "grant_form": GrantForm(orgs=_manageable_orgs(request.user)),
+            "grant_form": GrantForm(
+                orgs=_manageable_orgs(request.user), roles=grantable_roles(request.user)
+            ),
             "memberships": visible_memberships(request.user, target),
         },
         status=400,

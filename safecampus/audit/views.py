@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from safecampus.audit.filters import AuditEventFilter
 from safecampus.audit.queries import visible_events
+from safecampus.lib.forms import bureau_select
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.roles import Cap
 
@@ -20,6 +21,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(Cap.AUDIT_VIEW)
     events = visible_events(request.user).select_related("org").order_by("-id")
     filterset = AuditEventFilter(request.GET or None, queryset=events)
+    filterset.form.fields["org"].widget = bureau_select(request.user)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

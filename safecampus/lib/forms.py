@@ -22,3 +22,11 @@ def set_queryset(form: forms.BaseForm, field: str, queryset: Any) -> None:
     target = form.fields[field]
     assert isinstance(target, forms.ModelChoiceField)
     target.queryset = queryset
+
+
+def bureau_select(user: Any) -> forms.Select:
+    """A picker of the bureaus (and towns) in the user's scope, for "within" filters."""
+    from safecampus.orgs.queries import switchable_choices
+
+    choices = [("", "---------")] + [(str(o["pk"]), o["label"]) for o in switchable_choices(user)]
+    return forms.Select(choices=choices)

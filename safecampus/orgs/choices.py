@@ -40,3 +40,11 @@ ALLOWED_CHILDREN: dict[str, set[str]] = {
     Level.TOWN: {Level.SCHOOL},
     Level.SCHOOL: set(),
 }
+
+
+def levels_within(level: str) -> set[str]:
+    """The levels found in the subtree of an organisation of ``level`` (itself included)."""
+    found = {level}
+    for child in ALLOWED_CHILDREN[level]:
+        found |= levels_within(child)
+    return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.lib.errors import ActionError
-from safecampus.lib.forms import apply_action_error
+from safecampus.lib.forms import apply_action_error, bureau_select
 from safecampus.lib.scoping import require, scope_for
 from safecampus.orgs import actions
 from safecampus.orgs.active import active_org
@@ -26,7 +25,6 @@ from safecampus.orgs.queries import (
     get_org_for_user,
     memberships_of,
     parent_choices,
-    switchable_choices,
     visible_orgs,
 )
 from safecampus.orgs.roles import Cap
@@ -44,10 +42,7 @@ def org_filter(request: HttpRequest) -> OrgFilter:
     queryset = visible_orgs(request.user).select_related(None).order_by("path")
     filterset = OrgFilter(data, queryset=queryset)
     # In the page, "within" is a choice of the bureaus in scope rather than a bare id.
-    choices = [("", "---------")] + [
-        (str(o["pk"]), o["label"]) for o in switchable_choices(request.user)
-    ]
-    filterset.form.fields["under"].widget = forms.Select(choices=choices)
+    filterset.form.fields["under"].widget = bureau_select(request.user)
     return filterset
 
 

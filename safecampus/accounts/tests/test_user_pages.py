@@ -170,3 +170,15 @@ def test_roles_outside_the_viewers_scope_are_not_shown(as_user, county_officer, 
     page = as_user(county_officer).get(reverse("accounts:user_list")).context["page"]
     row = next(u for u in page if u.username == "teacher")
     assert [m.org.code for m in row.memberships.all()] == ["SA1"]
+
+
+def _role_choices(client):
+    form = client.get(reverse("accounts:user_new")).context["form"]
+    return {value for value, _label in form.fields["role"].choices}
+
+
+def test_the_role_picker_offers_only_grantable_roles(as_user, school_principal, county_officer):
+    principal_roles = _role_choices(as_user(school_principal))
+    assert principal_roles == {"principal", "safety_officer", "teacher", "guard"}
+    county_roles = _role_choices(as_user(county_officer))
+    assert "county_admin" in county_roles and "city_admin" not in county_roles
