@@ -251,17 +251,25 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return _preview(request, plan, batch, batch.original_name)
 
 
-@login_required
-@require_GET
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def _stored_plan(request: HttpRequest, pk: int) -> tuple[ImportBatch, Any] | HttpResponse:
+    """The user's staged batch checked again, or the page to show instead."""
     _require_anywhere(request, Cap.ORG_IMPORT)
     batch = importer.get_batch_for_user(request.user, pk)
     if batch.is_committed:
         return _already_imported(request, batch)
     try:
-        plan = importer.plan_batch(request.user, batch)
+        return batch, importer.plan_batch(request.user, batch)
     except XlsxError as exc:
         return _upload_again(request, exc.message)
+
+
+@login_required
+@require_GET
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    checked = _stored_plan(request, pk)
+    if isinstance(checked, HttpResponse):
+        return checked
+    batch, plan = checked
     return _preview(request, plan, batch, batch.original_name, status=200 if plan.ok else 422)
 
 
@@ -269,14 +277,10 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the stored file again and write every row in one transaction, or none."""
-    _require_anywhere(request, Cap.ORG_IMPORT)
-    batch = importer.get_batch_for_user(request.user, pk)
-    if batch.is_committed:
-        return _already_imported(request, batch)
-    try:
-        plan = importer.plan_batch(request.user, batch)
-    except XlsxError as exc:
-        return _upload_again(request, exc.message)
+    checked = _stored_plan(request, pk)
+    if isinstance(checked, HttpResponse):
+        return checked
+    batch, plan = checked
     if not plan.ok:
         # The data changed since the dry run (e.g. someone took a code): show why, write nothing.
         return _preview(request, plan, None, batch.original_name, status=422)
