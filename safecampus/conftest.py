@@ -109,3 +109,13 @@ def as_user(client: Client):
 
 
 __all__ = ["PASSWORD", "World", "login"]
+
+
+@pytest.fixture
+def categories(db: Any) -> dict[str, Any]:
+    """The default hazard categories by code (a flushed transactional test loses them)."""
+    from safecampus.hazards.defaults import ensure_default_categories
+    from safecampus.hazards.models import HazardCategory
+
+    ensure_default_categories()
+    return {c.code: c for c in HazardCategory.objects.all()}

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "safecampus.audit",
     "safecampus.orgs",
     "safecampus.accounts",
+    "safecampus.hazards",
+    "safecampus.notify",
     "safecampus.demo",
     "safecampus.web",
 ]

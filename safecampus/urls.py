@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include(("safecampus.accounts.urls", "accounts"))),
     path("orgs/", include(("safecampus.orgs.urls", "orgs"))),
     path("audit/", include(("safecampus.audit.urls", "audit"))),
+    path("hazards/", include(("safecampus.hazards.urls", "hazards"))),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", web_views.healthz, name="healthz"),

@@ -33,24 +33,65 @@ class Cap(models.TextChoices):
     USER_VIEW = "user.view", _("View users")
     USER_MANAGE = "user.manage", _("Create users and grant roles")
     AUDIT_VIEW = "audit.view", _("View the audit trail")
+    HAZARD_VIEW = "hazard.view", _("View hidden hazards")
+    HAZARD_REPORT = "hazard.report", _("Report hidden hazards")
+    HAZARD_ASSIGN = "hazard.assign", _("Assign, dismiss and plan hazards")
+    HAZARD_RECTIFY = "hazard.rectify", _("Record rectification of hazards")
+    HAZARD_VERIFY = "hazard.verify", _("Verify and close hazards")
+    HAZARD_SUPERVISE = (
+        "hazard.supervise",
+        _("List major hazards for supervision; restore dismissed"),
+    )
+    HAZARD_REVISIT = "hazard.revisit", _("Revisit closed hazards")
+    HAZARD_IMPORT = "hazard.import", _("Import a hazard ledger from Excel")
+    HAZARD_EXPORT = "hazard.export", _("Export the hazard ledger")
 
 
-_READ = {Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW}
+_READ = {Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW, Cap.HAZARD_VIEW, Cap.HAZARD_EXPORT}
 _BUREAU_ADMIN = set(Cap)
+# Bureau staff run the hazard work of their area day to day (DOMAIN.md §4.1: assign, verify).
+_BUREAU_HAZARD = {
+    Cap.HAZARD_REPORT,
+    Cap.HAZARD_ASSIGN,
+    Cap.HAZARD_RECTIFY,
+    Cap.HAZARD_VERIFY,
+    Cap.HAZARD_REVISIT,
+}
+_GUARD = {Cap.ORG_VIEW, Cap.HAZARD_VIEW, Cap.HAZARD_REPORT}
+_TEACHER = _GUARD
+_SAFETY_OFFICER = {
+    *_TEACHER,
+    Cap.USER_VIEW,
+    Cap.HAZARD_ASSIGN,
+    Cap.HAZARD_RECTIFY,
+    Cap.HAZARD_VERIFY,
+    Cap.HAZARD_EXPORT,
+}
+_PRINCIPAL = {*_SAFETY_OFFICER, Cap.ORG_MANAGE, Cap.USER_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(_BUREAU_ADMIN),
-    Role.CITY_STAFF: frozenset(_READ),
+    Role.CITY_STAFF: frozenset(_READ | _BUREAU_HAZARD),
     Role.COUNTY_ADMIN: frozenset(_BUREAU_ADMIN),
-    Role.COUNTY_STAFF: frozenset(_READ),
-    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.ORG_EXPORT}),
+    Role.COUNTY_STAFF: frozenset(_READ | _BUREAU_HAZARD),
+    Role.INSPECTOR: frozenset(
+        {
+            Cap.ORG_VIEW,
+            Cap.ORG_EXPORT,
+            Cap.HAZARD_VIEW,
+            Cap.HAZARD_EXPORT,
+            Cap.HAZARD_REPORT,
+            Cap.HAZARD_VERIFY,
+            Cap.HAZARD_REVISIT,
+        }
+    ),
     # The principal is the first responsible person (第一责任人, §1): keeps the school's own
     # record and staff roles up to date.
-    Role.PRINCIPAL: frozenset({Cap.ORG_VIEW, Cap.ORG_MANAGE, Cap.USER_VIEW, Cap.USER_MANAGE}),
-    Role.SAFETY_OFFICER: frozenset({Cap.ORG_VIEW, Cap.USER_VIEW}),
-    Role.TEACHER: frozenset({Cap.ORG_VIEW}),
-    Role.GUARD: frozenset({Cap.ORG_VIEW}),
-    Role.VIEWER: frozenset({Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW}),
+    Role.PRINCIPAL: frozenset(_PRINCIPAL),
+    Role.SAFETY_OFFICER: frozenset(_SAFETY_OFFICER),
+    Role.TEACHER: frozenset(_TEACHER),
+    Role.GUARD: frozenset(_GUARD),
+    Role.VIEWER: frozenset(_READ),
 }
 
 # Where a role may be held: bureau roles at bureaus, school roles at schools.
