@@ -10,6 +10,8 @@ urlpatterns = [
     path("orgs/", include(("safecampus.orgs.urls", "orgs"))),
     path("audit/", include(("safecampus.audit.urls", "audit"))),
     path("hazards/", include(("safecampus.hazards.urls", "hazards"))),
+    path("report/", include(("safecampus.hazards.urls_public", "public"))),
+    path("inbox/", include(("safecampus.notify.urls", "notify"))),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", web_views.healthz, name="healthz"),
