@@ -149,6 +149,8 @@ def do_reset_password(actor: Any, target: User, *, request: HttpRequest | None =
     target.must_change_password = True
     target.session_version += 1
     target.save(update_fields=["password", "must_change_password", "session_version"])
+    # A reset means the old credentials are not to be trusted: their API tokens go too.
+    ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record("user.reset_password", actor=actor, org=_home_org(target), obj=target, request=request)
     return password
 

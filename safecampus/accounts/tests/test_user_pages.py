@@ -182,3 +182,13 @@ def test_the_role_picker_offers_only_grantable_roles(as_user, school_principal, 
     assert principal_roles == {"principal", "safety_officer", "teacher", "guard"}
     county_roles = _role_choices(as_user(county_officer))
     assert "county_admin" in county_roles and "city_admin" not in county_roles
+
+
+def test_a_password_reset_revokes_the_users_api_tokens(as_user, county_officer, teacher):
+    from django.test import Client
+
+    from safecampus.accounts import actions
+
+    _token, secret = actions.do_issue_token(teacher, "bi")
+    as_user(county_officer).post(reverse("accounts:user_reset_password", args=[teacher.pk]))
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401

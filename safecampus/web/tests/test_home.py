@@ -98,3 +98,9 @@ def test_error_pages_are_translated(as_user, teacher, world):
     assert response.status_code == 404 and "找不到" in response.content.decode()
     response = client.get(reverse("orgs:edit", args=[world.school_a1.pk]))
     assert response.status_code == 403 and "无权" in response.content.decode()
+
+
+def test_unknown_api_urls_answer_in_json(db):
+    response = Client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["errors"] == {}
