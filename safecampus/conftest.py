@@ -35,6 +35,12 @@ def _fast_hashing(settings: Any) -> None:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: Any) -> None:
+    # Uploaded photos and import files go to a scratch folder, never to var/media.
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
 @dataclass
 class World:
     city: Organization

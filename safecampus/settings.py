@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "safecampus.accounts",
     "safecampus.hazards",
     "safecampus.notify",
+    "safecampus.analytics",
     "safecampus.demo",
     "safecampus.web",
 ]
@@ -248,6 +249,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# --- public reports (/report/, no login) -----------------------------------------------------
+# Per client address (see PROXY_COUNT), counted in the cache: per process unless REDIS_URL is set.
+PUBLIC_REPORTS_PER_HOUR = env_int("PUBLIC_REPORTS_PER_HOUR", 5, minimum=1)
+PUBLIC_REPORTS_PER_DAY = env_int("PUBLIC_REPORTS_PER_DAY", 50, minimum=1)
+PUBLIC_STATUS_CHECKS_PER_HOUR = env_int("PUBLIC_STATUS_CHECKS_PER_HOUR", 60, minimum=1)
+
 # --- email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -256,6 +263,33 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "safecampus@localhost")
+
+# --- notifications and the periodic job (docs/notifications.md) ----------------------------
+
+
+def _days(name: str, raw: list[str]) -> list[int]:
+    try:
+        days = sorted({int(item) for item in raw}, reverse=True)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole days like 3,1, got {raw!r}") from None
+    if any(day < 1 for day in days):
+        raise ImproperlyConfigured(f"{name} must list days of at least 1, got {raw!r}")
+    return days
+
+
+# The address people open SafeCampus at, e.g. https://safecampus.example.gov.cn: emails and
+# group-robot messages then end with a link to the hazard. Empty: no link.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, got {SITE_URL!r}")
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+HAZARD_REMINDER_DAYS = _days("HAZARD_REMINDER_DAYS", env_list("HAZARD_REMINDER_DAYS", "3,1"))
+HAZARD_ESCALATE_COUNTY_DAYS = env_int("HAZARD_ESCALATE_COUNTY_DAYS", 3, minimum=1)
+HAZARD_ESCALATE_CITY_DAYS = env_int("HAZARD_ESCALATE_CITY_DAYS", 7, minimum=1)
+if HAZARD_ESCALATE_CITY_DAYS <= HAZARD_ESCALATE_COUNTY_DAYS:
+    raise ImproperlyConfigured(
+        "HAZARD_ESCALATE_CITY_DAYS must be more than HAZARD_ESCALATE_COUNTY_DAYS."
+    )
 
 # --- API -----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

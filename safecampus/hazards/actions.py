@@ -19,7 +19,6 @@ from safecampus.hazards import notifications
 from safecampus.hazards.choices import (
     PhotoKind,
     RectificationType,
-    RevisitResult,
     Severity,
     State,
     Transition,
@@ -30,9 +29,6 @@ from safecampus.hazards.models import (
     HazardCategory,
     HazardEvent,
     HazardPhoto,
-    PlanMilestone,
-    RectificationPlan,
-    Revisit,
 )
 from safecampus.hazards.photos import process_photo
 from safecampus.lib.errors import ActionError, Conflict
@@ -72,7 +68,7 @@ def _grants_with_caps(actor: Any) -> list[tuple[Any, frozenset[str]]]:
     return [(g, CAPABILITIES[g.role]) for g in scope_for(actor).grants]
 
 
-def _check_responsible(person: Any, school: Organization) -> None:
+def check_responsible(person: Any, school: Organization) -> None:
     """The responsible person must hold a role at the school or at a bureau above it."""
     paths = Membership.objects.filter(user=person).values_list("org__path", flat=True)
     if person is None or not person.is_active or not any(school.path.startswith(p) for p in paths):
@@ -91,7 +87,7 @@ def _check_deadline(deadline: datetime.date | None, found_on: datetime.date) -> 
         )
 
 
-def _store_photos(hazard: Hazard, photos: Photos, actor: Any) -> list[HazardPhoto]:
+def store_photos(hazard: Hazard, photos: Photos, actor: Any) -> list[HazardPhoto]:
     stored = []
     for kind, upload in photos:
         if kind not in PhotoKind.values:
@@ -105,7 +101,7 @@ def _store_photos(hazard: Hazard, photos: Photos, actor: Any) -> list[HazardPhot
     return stored
 
 
-def _event(hazard: Hazard, actor: Any, verb: str, before: str, note: str = "") -> None:
+def add_event(hazard: Hazard, actor: Any, verb: str, before: str, note: str = "") -> None:
     HazardEvent.objects.create(
         hazard=hazard,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -162,8 +158,8 @@ def do_report_hazard(
         hazard.responsible = actor
         hazard.deadline = hazard.found_on
     hazard.save()
-    _store_photos(hazard, photos, actor)
-    _event(hazard, actor, "report", "", values.get("description", "")[:200])
+    store_photos(hazard, photos, actor)
+    add_event(hazard, actor, "report", "", values.get("description", "")[:200])
     record(
         "hazard.report",
         actor=actor,
@@ -181,7 +177,7 @@ def do_report_hazard(
     return hazard, True
 
 
-def _transition(
+def transition(
     actor: Any,
     hazard: Hazard,
     transition: str,
@@ -207,7 +203,7 @@ def _transition(
     changes = change(locked) if change else {}
     locked.state = after
     locked.save()
-    _event(locked, actor, transition, before, note)
+    add_event(locked, actor, transition, before, note)
     record(
         f"hazard.{transition}",
         actor=actor,
@@ -233,7 +229,7 @@ def do_assign(
     request: HttpRequest | None = None,
 ) -> Hazard:
     """交办: a responsible person and a deadline (re-assigning changes them)."""
-    _check_responsible(responsible, hazard.org)
+    check_responsible(responsible, hazard.org)
     _check_deadline(deadline, hazard.found_on)
 
     def change(h: Hazard) -> dict[str, Any]:
@@ -254,7 +250,7 @@ def do_assign(
             if before[key] != value
         }
 
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.ASSIGN,
@@ -265,7 +261,7 @@ def do_assign(
     )
 
 
-def _may_rectify(actor: Any, hazard: Hazard) -> None:
+def may_rectify(actor: Any, hazard: Hazard) -> None:
     # The responsible person may always report progress on their own hazard.
     if hazard.responsible_id != getattr(actor, "pk", None):
         require(actor, Cap.HAZARD_RECTIFY, hazard.org)
@@ -279,8 +275,8 @@ def do_start(
     expected_state: str | None = None,
     request: HttpRequest | None = None,
 ) -> Hazard:
-    _may_rectify(actor, hazard)
-    return _transition(
+    may_rectify(actor, hazard)
+    return transition(
         actor,
         hazard,
         Transition.START,
@@ -301,7 +297,7 @@ def do_submit(
     request: HttpRequest | None = None,
 ) -> Hazard:
     """整改完成, awaiting verification: what was done, with the after photos."""
-    _may_rectify(actor, hazard)
+    may_rectify(actor, hazard)
     photos = list(photos)
     if not note.strip():
         raise ActionError(_("Describe what was done."), "note")
@@ -313,10 +309,10 @@ def do_submit(
 
     def change(h: Hazard) -> dict[str, Any]:
         h.rectification_note = note
-        _store_photos(h, photos, actor)
+        store_photos(h, photos, actor)
         return {"rectification_note": note[:200]}
 
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.SUBMIT,
@@ -326,6 +322,40 @@ def do_submit(
         note=note,
         request=request,
     )
+
+
+@transaction.atomic
+def do_add_photos(
+    actor: Any,
+    hazard: Hazard,
+    photos: Photos,
+    *,
+    request: HttpRequest | None = None,
+) -> list[HazardPhoto]:
+    """Add before/after photos to an open hazard (the API's upload; the report and submit
+    pages send theirs with those actions). After photos are the rectifier's to add."""
+    photos = list(photos)
+    kinds = sorted({kind for kind, _upload in photos})
+    if not kinds or not set(kinds) <= set(PhotoKind.values):
+        raise ActionError(_("Unknown photo kind."), "kind")
+    if PhotoKind.AFTER in kinds:
+        may_rectify(actor, hazard)
+    if PhotoKind.BEFORE in kinds and hazard.finder_id != getattr(actor, "pk", None):
+        require(actor, Cap.HAZARD_REPORT, hazard.org)
+    locked = Hazard.objects.select_for_update().select_related("org").get(pk=hazard.pk)
+    if not locked.is_open:
+        raise Conflict(_("This hazard is no longer open; photos cannot be added."))
+    stored = store_photos(locked, photos, actor)
+    add_event(locked, actor, "photo", locked.state, ", ".join(kinds))
+    record(
+        "hazard.photo",
+        actor=actor,
+        org=locked.org,
+        obj=locked,
+        request=request,
+        changes={"photos": [photo.pk for photo in stored], "kinds": kinds},
+    )
+    return stored
 
 
 @transaction.atomic
@@ -356,7 +386,7 @@ def do_verify(
         h.closed_on = timezone.localdate()
         return {"verifier": actor.pk, "closed_on": h.closed_on}
 
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.VERIFY,
@@ -385,7 +415,7 @@ def do_reject(
         h.verification_opinion = reason
         return {"reason": reason[:200]}
 
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.REJECT,
@@ -413,7 +443,7 @@ def do_dismiss(
         h.dismissed_reason = reason
         return {"reason": reason[:200]}
 
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.DISMISS,
@@ -438,7 +468,7 @@ def do_restore(
         raise PermissionDenied(
             _("Only the bureau above the school can restore a dismissed report.")
         )
-    return _transition(
+    return transition(
         actor,
         hazard,
         Transition.RESTORE,
@@ -446,187 +476,3 @@ def do_restore(
         expected_state=expected_state,
         request=request,
     )
-
-
-@transaction.atomic
-def do_supervise(
-    actor: Any,
-    hazard: Hazard,
-    *,
-    supervising_org: Organization,
-    supervisor: Any,
-    report_interval_days: int,
-    request: HttpRequest | None = None,
-) -> Hazard:
-    """挂牌督办: a county or city lists a major hazard for supervision (§4.1)."""
-    require(actor, Cap.HAZARD_SUPERVISE, supervising_org)
-    locked = Hazard.objects.select_for_update().select_related("org").get(pk=hazard.pk)
-    if supervising_org.level not in (Level.CITY, Level.COUNTY) or not locked.org.path.startswith(
-        supervising_org.path
-    ):
-        raise ActionError(
-            _("Choose the county or city bureau above the school."), "supervising_org"
-        )
-    if locked.severity != Severity.MAJOR:
-        raise ActionError(_("Only major hazards are listed for supervision."), "severity")
-    if not locked.is_open:
-        raise Conflict(_("This hazard is already closed."))
-    if not 1 <= report_interval_days <= 90:
-        raise ActionError(_("Choose a reporting interval of 1 to 90 days."), "report_interval_days")
-    _check_responsible(supervisor, supervising_org)
-    locked.supervising_org, locked.supervisor = supervising_org, supervisor
-    locked.report_interval_days = report_interval_days
-    locked.supervised_on = timezone.localdate()
-    locked.save(
-        update_fields=[
-            "supervising_org",
-            "supervisor",
-            "report_interval_days",
-            "supervised_on",
-            "updated_at",
-        ]
-    )
-    _event(locked, actor, "supervise", locked.state, supervising_org.name)
-    record(
-        "hazard.supervise",
-        actor=actor,
-        org=locked.org,
-        obj=locked,
-        request=request,
-        changes={
-            "supervising_org": supervising_org.code,
-            "supervisor": supervisor.pk,
-            "report_interval_days": report_interval_days,
-        },
-    )
-    notifications.hazard_moved(locked, "supervise", actor)
-    return locked
-
-
-@transaction.atomic
-def do_save_plan(
-    actor: Any,
-    hazard: Hazard,
-    *,
-    measures: str,
-    funds: str,
-    responsible: Any,
-    interim_measures: str,
-    contingency: str,
-    milestones: Iterable[tuple[str, datetime.date]] = (),
-    request: HttpRequest | None = None,
-) -> RectificationPlan:
-    """整改方案 for a hard case (五落实: responsibility, measures, funds, deadline, contingency)."""
-    require(actor, Cap.HAZARD_ASSIGN, hazard.org)
-    locked = Hazard.objects.select_for_update().select_related("org").get(pk=hazard.pk)
-    if not locked.is_open:
-        raise Conflict(_("This hazard is already closed."))
-    if not measures.strip():
-        raise ActionError(_("Describe the measures."), "measures")
-    _check_responsible(responsible, locked.org)
-    plan, created = RectificationPlan.objects.update_or_create(
-        hazard=locked,
-        defaults={
-            "measures": measures,
-            "funds": funds,
-            "responsible": responsible,
-            "interim_measures": interim_measures,
-            "contingency": contingency,
-        },
-    )
-    new_milestones = [PlanMilestone(plan=plan, title=t, due_on=d) for t, d in milestones if t]
-    PlanMilestone.objects.bulk_create(new_milestones)
-    _event(locked, actor, "plan", locked.state, measures[:200])
-    record(
-        "hazard.plan",
-        actor=actor,
-        org=locked.org,
-        obj=locked,
-        request=request,
-        changes={"created": created, "milestones": len(new_milestones), "funds": funds},
-    )
-    return plan
-
-
-@transaction.atomic
-def do_update_milestone(
-    actor: Any,
-    milestone: PlanMilestone,
-    *,
-    progress: str,
-    done_on: datetime.date | None,
-    request: HttpRequest | None = None,
-) -> PlanMilestone:
-    hazard = milestone.plan.hazard
-    _may_rectify(actor, hazard)
-    locked = PlanMilestone.objects.select_for_update().get(pk=milestone.pk)
-    locked.progress, locked.done_on = progress, done_on
-    locked.save(update_fields=["progress", "done_on"])
-    _event(hazard, actor, "progress", hazard.state, f"{locked.title}: {progress}"[:200])
-    record(
-        "hazard.progress",
-        actor=actor,
-        org=hazard.org,
-        obj=hazard,
-        request=request,
-        changes={"milestone": locked.title, "done_on": done_on, "progress": progress[:200]},
-    )
-    return locked
-
-
-@transaction.atomic
-def do_record_revisit(
-    actor: Any,
-    hazard: Hazard,
-    *,
-    org: Organization,
-    result: str,
-    note: str = "",
-    visited_on: datetime.date | None = None,
-    request: HttpRequest | None = None,
-) -> Revisit:
-    """回头看 of a closed hazard; "recurred" reopens it (§4.1 step 7)."""
-    require(actor, Cap.HAZARD_REVISIT, org)
-    if not hazard.org.path.startswith(org.path) or org.level == Level.SCHOOL:
-        raise ActionError(_("A revisit is made by a bureau above the school."), "org")
-    if result not in RevisitResult.values:
-        raise ActionError(_("Choose the result."), "result")
-    locked = Hazard.objects.select_for_update().select_related("org").get(pk=hazard.pk)
-    if locked.state != State.CLOSED:
-        raise Conflict(_("Only closed hazards are revisited."))
-    revisit = Revisit.objects.create(
-        hazard=locked,
-        org=org,
-        by=actor,
-        result=result,
-        note=note,
-        visited_on=visited_on or timezone.localdate(),
-    )
-    record(
-        "hazard.revisit",
-        actor=actor,
-        org=locked.org,
-        obj=locked,
-        request=request,
-        changes={"result": result, "note": note[:200]},
-    )
-    if result == RevisitResult.RECURRED:
-
-        def change(h: Hazard) -> dict[str, Any]:
-            h.reopened_count += 1
-            h.closed_on = None
-            h.escalation_level = 0
-            return {"reopened_count": h.reopened_count}
-
-        _transition(
-            actor,
-            locked,
-            Transition.REOPEN,
-            Cap.HAZARD_REVISIT,
-            change=change,
-            note=note,
-            request=request,
-        )
-    else:
-        _event(locked, actor, "revisit", locked.state, note)
-    return revisit

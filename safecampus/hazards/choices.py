@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
@@ -11,11 +12,15 @@ class State(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     RECTIFYING = "rectifying", _("Rectifying")
     AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("hazard state", "Closed")
     DISMISSED = "dismissed", _("Not a hazard")
 
 
 OPEN_STATES = (State.REPORTED, State.ASSIGNED, State.RECTIFYING, State.AWAITING_VERIFICATION)
+# Overdue (逾期) is derived from the deadline, never a state (§4.1): a hazard whose fix is not
+# yet submitted when its deadline has passed. Once it awaits verification the rectifier has
+# done their part, so it no longer counts as overdue.
+OVERDUE_STATES = (State.REPORTED, State.ASSIGNED, State.RECTIFYING)
 
 
 class Transition(models.TextChoices):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.hazards.choices import OPEN_STATES, RectificationType, Severity, Source, State
-from safecampus.hazards.models import Hazard, HazardCategory
+from safecampus.hazards.models import Hazard, HazardCategory, overdue_q
 from safecampus.orgs.filters import BOOL_CHOICES
 from safecampus.orgs.models import Organization
 
@@ -81,8 +80,7 @@ class HazardFilter(django_filters.FilterSet):
         return qs.filter(state__in=OPEN_STATES) if value else qs.exclude(state__in=OPEN_STATES)
 
     def filter_overdue(self, qs: QuerySet[Hazard], name: str, value: bool) -> QuerySet[Hazard]:
-        overdue = Q(state__in=OPEN_STATES, deadline__lt=timezone.localdate())
-        return qs.filter(overdue) if value else qs.exclude(overdue)
+        return qs.filter(overdue_q()) if value else qs.exclude(overdue_q())
 
     def filter_supervised(self, qs: QuerySet[Hazard], name: str, value: bool) -> QuerySet[Hazard]:
         return qs.filter(supervising_org__isnull=not value)

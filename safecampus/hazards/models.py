@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.hazards.choices import (
     OPEN_STATES,
+    OVERDUE_STATES,
     PhotoKind,
     RectificationType,
     RevisitResult,
@@ -42,13 +44,17 @@ class HazardCategory(models.Model):
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
 
 
+def overdue_q(today: datetime.date | None = None) -> models.Q:
+    """The one definition of overdue (choices.OVERDUE_STATES), for every query that counts it."""
+    return models.Q(state__in=OVERDUE_STATES, deadline__lt=today or timezone.localdate())
+
+
 class HazardQuerySet(models.QuerySet["Hazard"]):
     def open(self) -> HazardQuerySet:
         return self.filter(state__in=OPEN_STATES)
 
-    def overdue(self, today: object = None) -> HazardQuerySet:
-        """Open with a deadline already past (overdue is derived, not a state: §4.1)."""
-        return self.open().filter(deadline__lt=today or timezone.localdate())
+    def overdue(self, today: datetime.date | None = None) -> HazardQuerySet:
+        return self.filter(overdue_q(today))
 
 
 class Hazard(models.Model):
@@ -175,7 +181,11 @@ class Hazard(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.deadline is not None and self.deadline < timezone.localdate()
+        return (
+            self.state in OVERDUE_STATES
+            and self.deadline is not None
+            and self.deadline < timezone.localdate()
+        )
 
     @property
     def is_supervised(self) -> bool:

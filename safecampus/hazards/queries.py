@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from safecampus.hazards.models import Hazard, HazardPhoto
+from safecampus.hazards.choices import OPEN_STATES
+from safecampus.hazards.models import Hazard, HazardEvent, HazardPhoto
 from safecampus.lib.scoping import scope_for
-from safecampus.orgs.roles import Cap
+from safecampus.orgs.choices import Level, OrgStatus
+from safecampus.orgs.models import Organization
+from safecampus.orgs.roles import CAPABILITIES, Cap
 
 
 def _paths_q(paths: list[str]) -> Q:
@@ -46,3 +51,100 @@ def get_photo_for_user(user: Any, pk: Any) -> HazardPhoto:
         )
     except (HazardPhoto.DoesNotExist, ValueError, TypeError):
         raise Http404("photo") from None
+
+
+def open_counts(qs: QuerySet[Hazard]) -> dict[str, int]:
+    """Open, overdue and awaiting-verification hazards of ``qs`` in one aggregate query (the
+    home page card). Overdue is derived from the deadline, not a state (DOMAIN.md §4.1)."""
+    from safecampus.analytics.hazards import measures
+
+    wanted = measures(timezone.localdate())
+    counts = qs.aggregate(
+        open=wanted["in_rectification"],
+        overdue=wanted["overdue"],
+        awaiting=wanted["awaiting_verification"],
+    )
+    return counts
+
+
+# --- pickers and boards of the hazard pages -------------------------------------------------
+
+
+def _path_and_ancestors(org: Organization) -> list[str]:
+    step = Organization.steplen
+    return [org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
+
+
+def people_at_or_above(org: Organization) -> QuerySet[Any]:
+    """Who may be made responsible for a hazard of ``org`` (or supervise at ``org``): active
+    people with a role at it or at a bureau above it (the rule actions.check_responsible keeps)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__org__path__in=_path_and_ancestors(org))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def report_schools(user: Any) -> QuerySet[Organization]:
+    """Active schools where the user may report a hazard."""
+    return Organization.objects.filter(
+        scope_for(user).q_with(Cap.HAZARD_REPORT), level=Level.SCHOOL, status=OrgStatus.ACTIVE
+    ).order_by("path")
+
+
+def supervising_orgs(user: Any, school: Organization) -> QuerySet[Organization]:
+    """The county and city bureaus above ``school`` where the user may list it for supervision
+    (挂牌督办, §4.1)."""
+    return Organization.objects.filter(
+        scope_for(user).q_with(Cap.HAZARD_SUPERVISE),
+        path__in=_path_and_ancestors(school),
+        level__in=[Level.CITY, Level.COUNTY],
+    ).order_by("path")
+
+
+def revisit_areas(user: Any) -> QuerySet[Organization]:
+    """Bureaus whose closed hazards the user may revisit (回头看, §4.1 step 7)."""
+    return (
+        Organization.objects.filter(scope_for(user).q_with(Cap.HAZARD_REVISIT))
+        .exclude(level=Level.SCHOOL)
+        .order_by("path")
+    )
+
+
+def bureau_board_paths(user: Any) -> list[str]:
+    """Paths of the bureaus where the user sees the supervision board (hazard view or
+    supervise held at a bureau, not at a school)."""
+    wanted = {Cap.HAZARD_VIEW, Cap.HAZARD_SUPERVISE}
+    return sorted(
+        {
+            g.path
+            for g in scope_for(user).grants
+            if g.level != Level.SCHOOL and wanted & CAPABILITIES[g.role]
+        }
+    )
+
+
+def supervised_board(user: Any) -> QuerySet[Hazard]:
+    """Open hazards listed for supervision by a bureau inside the user's scope, with their last
+    recorded activity, soonest deadline first; one query."""
+    paths = bureau_board_paths(user)
+    under = Q(pk__in=[])
+    for path in paths:
+        under |= Q(supervising_org__path__startswith=path)
+    latest = (
+        HazardEvent.objects.filter(hazard=OuterRef("pk"))
+        .exclude(verb="supervise")
+        .order_by("-created_at", "-id")
+    )
+    return (
+        ledger(user)
+        .select_related("supervisor")
+        .filter(under, state__in=OPEN_STATES)
+        .annotate(
+            last_activity_at=Subquery(latest.values("created_at")[:1]),
+            last_activity_verb=Subquery(latest.values("verb")[:1]),
+            last_activity_note=Subquery(latest.values("note")[:1]),
+        )
+        .order_by(F("deadline").asc(nulls_last=True), "id")
+    )

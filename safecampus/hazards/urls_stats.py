@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+"""Hazard statistics page: /hazards/stats/ (namespace "hazards")."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from safecampus.hazards import views_stats
+
+urlpatterns = [
+    path("", views_stats.hazard_stats_page, name="stats"),
+]

@@ -69,7 +69,11 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # The robot page shows each robot's last message (notify.queries.managed_robots).
+            models.Index(fields=["target", "-id"], name="outbox_target_last"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.subject}"

@@ -263,12 +263,12 @@ def do_import_schools(
         batch.committed_at = timezone.now()
         batch.created, batch.updated = result.created, result.updated
         batch.save(update_fields=["committed_at", "created", "updated"])
-    org = _common_ancestor(list(parents.values()))
+    org = common_ancestor(list(parents.values()))
     record("org.import", actor=actor, org=org, obj=batch, request=request, changes=summary)
     return result
 
 
-def _common_ancestor(orgs: list[Organization]) -> Organization:
+def common_ancestor(orgs: list[Organization]) -> Organization:
     """The deepest organisation above all of ``orgs`` (itself if there is one), so that the
     import's audit row is seen by whoever oversees every school it touched."""
     step = Organization.steplen

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from safecampus.orgs.choices import Level, OrgStatus, Ownership, SchoolKind
 from safecampus.orgs.models import Organization
 
-BOOL_CHOICES = [("true", _("Yes")), ("false", _("No"))]
+# Starts with a blank choice: an unset yes/no filter must not show (and apply) "Yes".
+BOOL_CHOICES = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
 
 
 class OrgFilter(django_filters.FilterSet):

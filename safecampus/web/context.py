@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.lib.scoping import scope_for
+from safecampus.notify.queries import unread_count
 from safecampus.orgs.active import active_org
 from safecampus.orgs.queries import switchable_choices
 from safecampus.orgs.roles import Cap
@@ -16,6 +17,7 @@ from safecampus.orgs.roles import Cap
 NAV = [
     ("web:home", _("Home"), None),
     ("orgs:list", _("Organisations"), Cap.ORG_VIEW),
+    ("hazards:ledger", _("Hidden hazards"), Cap.HAZARD_VIEW),
     ("accounts:user_list", _("Users"), Cap.USER_VIEW),
     ("audit:list", _("Audit trail"), Cap.AUDIT_VIEW),
 ]
@@ -40,4 +42,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "nav": nav,
         "active_org": active_org(request),
         "switchable_orgs": switchable_choices(user),
+        "inbox_unread": unread_count(user),  # one indexed COUNT (user, read_at)
     }

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from safecampus.audit.log import record
+from safecampus.hazards.queries import open_counts, visible_hazards
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org, set_active_org
 from safecampus.orgs.queries import child_summaries, get_org_for_user, school_summary, subtree
@@ -25,6 +26,10 @@ def home(request: HttpRequest) -> HttpResponse:
     org = active_org(request)
     scope = scope_for(request.user)
     context: dict[str, Any] = {"org": org, "memberships": scope.grants}
+    if org is not None and scope.can_anywhere(Cap.HAZARD_VIEW):
+        context["hazard_counts"] = open_counts(
+            visible_hazards(request.user).filter(org_path__startswith=org.path)
+        )
     if org is not None and org.is_school:
         context["campuses"] = list(org.campuses.all())
         context["can_edit"] = scope.can(Cap.ORG_MANAGE, org)

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from safecampus.audit.models import AuditEvent
-from safecampus.hazards import actions
+from safecampus.hazards import actions, actions_followup
 from safecampus.hazards.models import Hazard, HazardEvent
 from safecampus.hazards.tests.helpers import FOUND, jpeg, report
 from safecampus.lib.errors import ActionError, Conflict
@@ -148,7 +148,7 @@ def test_a_recurred_revisit_reopens_the_hazard(
     h = actions.do_assign(safety_officer, hazard, responsible=teacher, deadline=DEADLINE)
     h = actions.do_submit(teacher, h, note="done")
     h = actions.do_verify(school_principal, h, opinion="ok")
-    actions.do_record_revisit(
+    actions_followup.do_record_revisit(
         county_inspector, h, org=world.county_a, result="recurred", note="灭火器又过期"
     )
     h.refresh_from_db()
@@ -160,7 +160,7 @@ def test_supervised_hazards_close_only_with_the_supervisor_sign_off(
 ):
     h = report(teacher, world.school_a1, categories, severity="major")
     h = actions.do_assign(safety_officer, h, responsible=teacher, deadline=DEADLINE)
-    h = actions.do_supervise(
+    h = actions_followup.do_supervise(
         city_admin, h, supervising_org=world.city, supervisor=city_admin, report_interval_days=7
     )
     h = actions.do_submit(teacher, h, note="done")
@@ -171,7 +171,7 @@ def test_supervised_hazards_close_only_with_the_supervisor_sign_off(
 
 def test_only_major_hazards_are_supervised(hazard, city_admin, world):
     with pytest.raises(ActionError):
-        actions.do_supervise(
+        actions_followup.do_supervise(
             city_admin,
             hazard,
             supervising_org=world.city,

@@ -12,6 +12,10 @@ PUBLIC = {
     "i18n/setlang/",
     "api/v1/openapi.json",
     "api/v1/docs",
+    # The public/parent hazard report form (rate-limited; hazards/tests/test_public_report.py).
+    "report/",
+    "report/thanks/",
+    "report/status/",
 }
 
 

@@ -33,8 +33,8 @@ def test_a_school_user_gets_the_school_home(as_user, teacher, world):
 
 def test_navigation_follows_capabilities(as_user, teacher, city_admin):
     urls = lambda c: [i["url"] for i in as_user(c).get("/").context["nav"]]  # noqa: E731
-    assert urls(teacher) == ["/", "/orgs/"]
-    assert urls(city_admin) == ["/", "/orgs/", "/accounts/users/", "/audit/"]
+    assert urls(teacher) == ["/", "/orgs/", "/hazards/"]
+    assert urls(city_admin) == ["/", "/orgs/", "/hazards/", "/accounts/users/", "/audit/"]
 
 
 def test_anonymous_visitors_are_sent_to_login(db):

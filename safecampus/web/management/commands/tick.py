@@ -1,0 +1,67 @@
+"""``manage.py tick``: the periodic work, once. Run it from cron every few minutes
+(docs/notifications.md); Celery beat can call the same functions instead."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from safecampus.hazards import jobs as hazard_jobs
+from safecampus.notify.jobs import deliver_outbox
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the periodic work once: hazard deadline reminders, overdue notices, escalation, "
+        "progress-report reminders, then send waiting email and group-robot messages. "
+        "Idempotent: safe to run every few minutes and twice at once."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="The local date to run the hazard jobs for (YYYY-MM-DD; default today).",
+        )
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=500,
+            help="Most email and robot messages to try in this run (default 500).",
+        )
+        parser.add_argument(
+            "--no-send", action="store_true", help="Run the hazard jobs but send nothing."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today: datetime.date | None = options["today"]
+        failed = []
+        for name, job in hazard_jobs.JOBS:
+            label = hazard_jobs.LABELS.get(name, name)
+            try:
+                count = job(today)
+            except Exception:
+                # One broken job must not stop the others, nor the sending of what is queued.
+                logger.exception("tick: %s failed", name)
+                failed.append(name)
+                self.stdout.write(_("%(job)s: FAILED (see the log)") % {"job": label})
+            else:
+                self.stdout.write(f"{label}: {count}")
+        if not options["no_send"]:
+            done = deliver_outbox(limit=max(options["limit"], 0))
+            self.stdout.write(
+                _(
+                    "delivery: %(sent)d sent, %(retrying)d to retry, %(failed)d gave up, "
+                    "%(deferred)d deferred"
+                )
+                % vars(done)
+            )
+        if failed:
+            raise CommandError("tick: failed jobs: " + ", ".join(failed))
