@@ -279,7 +279,7 @@ def test_a_stale_step_gets_409_and_changes_nothing(as_user, safety_officer, teac
     )
     assert response.status_code == 409
     assert (
-        "someone else" in response.content.decode().lower() or "其他人" in response.content.decode()
+        "someone else" in response.content.decode().lower() or "他人修改" in response.content.decode()
     )
     assert _state(hazard) == "assigned"
     assert not HazardEvent.objects.filter(verb="dismiss").exists()
