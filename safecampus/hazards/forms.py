@@ -98,6 +98,12 @@ class ReportForm(forms.Form):
         label=_("Interim control measures"),
         help_text=_("What keeps people safe until it is fixed (严防死守)."),
     )
+    cost_note = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("Cost and funding"),
+        help_text=_("Estimated cost and where the money comes from, if known."),
+    )
     photos_before = PhotosField(label=_("Photos before"))
     photos_after = PhotosField(
         label=_("Photos after the fix"),
@@ -116,6 +122,7 @@ class ReportForm(forms.Form):
         "found_on",
         "rectification_type",
         "interim_measures",
+        "cost_note",
     ]
 
     def __init__(self, *args: Any, schools: Any = None, **kwargs: Any):
