@@ -278,9 +278,8 @@ def test_a_stale_step_gets_409_and_changes_nothing(as_user, safety_officer, teac
         _step(hazard, "dismiss"), {"dismiss-expected_state": "reported", "dismiss-reason": "x"}
     )
     assert response.status_code == 409
-    assert (
-        "someone else" in response.content.decode().lower() or "他人修改" in response.content.decode()
-    )
+    html = response.content.decode()
+    assert "someone else" in html.lower() or "他人修改" in html
     assert _state(hazard) == "assigned"
     assert not HazardEvent.objects.filter(verb="dismiss").exists()
 
