@@ -1,13 +1,42 @@
-"""Writing a planned demo city into the database: bulk inserts, one transaction, one audit row."""
+"""Writing a planned demo city into the database: bulk inserts, one transaction, one audit row
+for the city and one for its hazards."""
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import User
 from safecampus.audit.log import record
+from safecampus.demo import hazards as demo_hazards
+from safecampus.demo import sink
 from safecampus.demo.city import BureauPlan, CityPlan, SchoolPlan
+from safecampus.demo.hazard_records import HAZARD_COLUMNS, HazardRecord, Person
+from safecampus.demo.province import (
+    BULK_TABLES,
+    EXPLICIT_IDS,
+    PROVINCE_CODE,
+    Progress,
+    ProvinceWriter,
+)
+from safecampus.hazards.defaults import ensure_default_categories
+from safecampus.hazards.models import (
+    Hazard,
+    HazardCategory,
+    HazardEvent,
+    PlanMilestone,
+    RectificationPlan,
+    Revisit,
+)
 from safecampus.lib.errors import Conflict
 from safecampus.orgs.choices import Level
 from safecampus.orgs.models import Campus, Membership, Organization
@@ -15,6 +44,7 @@ from safecampus.orgs.tree import add_root, bulk_add_children
 
 BATCH = 1000
 ACTOR_LABEL = "manage.py demo_city"
+PROVINCE_ACTOR_LABEL = "manage.py demo_province"
 
 
 def _bureau_fields(plan: BureauPlan) -> dict[str, str]:
@@ -49,9 +79,23 @@ def _school_row(plan: SchoolPlan) -> Organization:
     )
 
 
+@dataclass(frozen=True)
+class HazardOptions:
+    """How many demo hazards, found over how many days up to ``today``."""
+
+    count: int
+    seed: int
+    today: datetime.date
+    now: datetime.datetime
+    days: int = 365
+
+
 @transaction.atomic
-def do_generate_demo_city(plan: CityPlan, password_hash: str) -> Organization:
-    """Create the planned city, its counties, schools, campuses and logins.
+def do_generate_demo_city(
+    plan: CityPlan, password_hash: str, hazards: HazardOptions | None = None
+) -> Organization:
+    """Create the planned city, its counties, schools, campuses and logins, and (with
+    ``hazards``) a year of hidden hazards found at its schools.
 
     ``password_hash`` is hashed once by the caller and shared by every demo account: hashing
     per user (argon2) would take minutes for a city. Refuses (Conflict) when the database
@@ -127,4 +171,212 @@ def do_generate_demo_city(plan: CityPlan, password_hash: str) -> Organization:
         batch_size=BATCH,
     )
     record("demo.generate", org=city, obj=city, actor_label=ACTOR_LABEL, changes=plan.counts())
+    if hazards is not None and hazards.count > 0:
+        orgs = {code: (org.pk, org.path) for code, org in orgs_by_code.items()}
+        people = {u.username: Person(u.pk, u.display_name) for u in users}
+        slots = demo_hazards.city_slots(plan, orgs, people)
+        records = demo_hazards.generate(
+            slots,
+            hazards.count,
+            seed=hazards.seed,
+            today=hazards.today,
+            now=hazards.now,
+            days=hazards.days,
+            escalate_days=escalate_days(),
+        )
+        counts = store_hazards(records, city)
+        counts.update({"seed": hazards.seed, "days": hazards.days, "until": hazards.today})
+        record("demo.hazards", org=city, obj=city, actor_label=ACTOR_LABEL, changes=counts)
     return city
+
+
+@transaction.atomic
+def do_generate_demo_province(
+    plans: list[CityPlan],
+    password_hash: str,
+    hazards: HazardOptions,
+    *,
+    timeline: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Write a demo province (cities as roots) and its hazards in one transaction; one audit
+    row. Refuses (Conflict) when the database already holds organisations or demo logins."""
+    if Organization.objects.exists():
+        raise Conflict(_("The database already holds organisations; no demo province was added."))
+    if User.objects.filter(username__startswith=PROVINCE_CODE).exists():
+        raise Conflict(
+            _("Usernames starting with %(code)s are taken, so no demo province was added.")
+            % {"code": PROVINCE_CODE}
+        )
+    writer = ProvinceWriter(password_hash, progress)
+    writer.write_cities(plans)
+    with sink.checks_deferred(BULK_TABLES):
+        writer.write_hazards(
+            plans,
+            hazards.count,
+            seed=hazards.seed,
+            today=hazards.today,
+            days=hazards.days,
+            categories=category_ids(),
+            escalate_days=escalate_days(),
+            timeline=timeline,
+        )
+    sink.reset_sequences(EXPLICIT_IDS)
+    counts: dict[str, Any] = {
+        "cities": len(plans),
+        "schools": sum(1 for plan in plans for _school in plan.schools()),
+        **writer.written.as_dict(),
+        "seed": hazards.seed,
+        "days": hazards.days,
+        "until": hazards.today,
+    }
+    record("demo.province", actor_label=PROVINCE_ACTOR_LABEL, changes=counts)
+    return counts
+
+
+def escalate_days() -> tuple[int, int]:
+    """Days overdue before a hazard goes up to the county, then the city (tick's settings)."""
+    return (
+        getattr(settings, "HAZARD_ESCALATE_COUNTY_DAYS", 3),
+        getattr(settings, "HAZARD_ESCALATE_CITY_DAYS", 7),
+    )
+
+
+def category_ids() -> dict[str, int]:
+    """The default categories by code (recreated if a flushed database lost them)."""
+    wanted = set(demo_hazards.CATEGORY_WEIGHTS)
+    ids = dict(HazardCategory.objects.filter(code__in=wanted).values_list("code", "pk"))
+    if set(ids) != wanted:
+        ensure_default_categories()
+        ids = dict(HazardCategory.objects.filter(code__in=wanted).values_list("code", "pk"))
+    return ids
+
+
+def hazard_counts(records: list[HazardRecord], today: datetime.date) -> dict[str, Any]:
+    """What the audit event and the command's summary say about the hazards written."""
+    return {
+        "hazards": len(records),
+        "states": dict(sorted(Counter(r.state for r in records).items())),
+        "overdue": sum(1 for r in records if r.is_overdue(today)),
+        "major": sum(1 for r in records if r.severity == "major"),
+        "supervised": sum(1 for r in records if r.supervising_org_id is not None),
+        "immediate": sum(1 for r in records if r.rectification_type == "immediate"),
+        "plans": sum(1 for r in records if r.plan is not None),
+        "revisits": sum(len(r.revisits) for r in records),
+        "reopened": sum(1 for r in records if r.reopened_count),
+        "events": sum(len(r.events) for r in records),
+    }
+
+
+def store_hazards(records: Iterable[HazardRecord], city: Organization) -> dict[str, Any]:
+    """Bulk-insert the records with their timelines, plans and revisits (seed data: no
+    per-row actions, audit rows or notifications). Returns their counts."""
+    rows = list(records)
+    if not rows:
+        return hazard_counts(rows, timezone.localdate())
+    categories = category_ids()
+    created = Hazard.objects.bulk_create(
+        [
+            Hazard(
+                category_id=categories[r.category],
+                **{name: getattr(r, name) for name in HAZARD_COLUMNS if name != "category"},
+            )
+            for r in rows
+        ],
+        batch_size=BATCH,
+    )
+    if created[0].pk is None:  # backends without RETURNING: find them by their client id
+        ids = dict(
+            Hazard.objects.filter(org_path__startswith=city.path).values_list("client_id", "pk")
+        )
+        for hazard in created:
+            hazard.pk = ids[hazard.client_id]
+    pairs = [(r, h.pk) for r, h in zip(rows, created, strict=True)]
+    HazardEvent.objects.bulk_create(
+        [
+            HazardEvent(
+                hazard_id=pk,
+                actor_id=e.actor_id,
+                verb=e.verb,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+                created_at=e.at,
+            )
+            for r, pk in pairs
+            for e in r.events
+        ],
+        batch_size=BATCH,
+    )
+    _store_plans([(r, pk) for r, pk in pairs if r.plan is not None])
+    revisits = Revisit.objects.bulk_create(
+        [
+            Revisit(
+                hazard_id=pk,
+                org_id=v.org_id,
+                by_id=v.by_id,
+                visited_on=v.visited_on,
+                result=v.result,
+                note=v.note,
+            )
+            for r, pk in pairs
+            for v in r.revisits
+        ],
+        batch_size=BATCH,
+    )
+    # auto_now_add stamped "now" on the way in; the demo's rows carry their story's times.
+    if revisits and revisits[0].pk is not None:
+        times = [v.created_at for r, _pk in pairs for v in r.revisits]
+        for revisit, at in zip(revisits, times, strict=True):
+            revisit.created_at = at
+        Revisit.objects.bulk_update(revisits, ["created_at"], batch_size=BATCH)
+    timeline = HazardEvent.objects.filter(hazard=OuterRef("pk"))
+    Hazard.objects.filter(org_path__startswith=city.path).update(
+        created_at=Subquery(timeline.order_by("created_at", "id").values("created_at")[:1]),
+        updated_at=Subquery(timeline.order_by("-created_at", "-id").values("created_at")[:1]),
+    )
+    return hazard_counts(rows, timezone.localdate())
+
+
+def _store_plans(with_plans: list[tuple[HazardRecord, int]]) -> None:
+    records = [(r.plan, pk) for r, pk in with_plans if r.plan is not None]
+    if not records:
+        return
+    plans = RectificationPlan.objects.bulk_create(
+        [
+            RectificationPlan(
+                hazard_id=pk,
+                measures=plan.measures,
+                funds=plan.funds,
+                responsible_id=plan.responsible_id,
+                interim_measures=plan.interim_measures,
+                contingency=plan.contingency,
+            )
+            for plan, pk in records
+        ],
+        batch_size=BATCH,
+    )
+    if plans[0].pk is None:
+        hazard_ids = [p.hazard_id for p in plans]
+        ids = dict(
+            RectificationPlan.objects.filter(hazard_id__in=hazard_ids).values_list(
+                "hazard_id", "pk"
+            )
+        )
+        for stored in plans:
+            stored.pk = ids[stored.hazard_id]
+    milestones = []
+    for (plan, _pk), stored in zip(records, plans, strict=True):
+        stored.created_at = stored.updated_at = plan.created_at
+        milestones += [
+            PlanMilestone(
+                plan_id=stored.pk,
+                title=m.title,
+                due_on=m.due_on,
+                done_on=m.done_on,
+                progress=m.progress,
+            )
+            for m in plan.milestones
+        ]
+    RectificationPlan.objects.bulk_update(plans, ["created_at", "updated_at"], batch_size=BATCH)
+    PlanMilestone.objects.bulk_create(milestones, batch_size=BATCH)

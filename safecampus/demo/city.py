@@ -31,6 +31,22 @@ ADMIN_USERNAME = "admin"
 
 
 @dataclass(frozen=True)
+class CityIdentity:
+    """Who a planned city is: the demo city by default, one of many in a demo province."""
+
+    name: str
+    base: str
+    code: str
+    area_code: str
+    # The demo city's bureau logins are "admin", "city_staff" ...; a province has many cities,
+    # so theirs are prefixed with the city code like the counties' ("990100_admin").
+    prefixed_logins: bool = False
+
+
+JIANGCHENG = CityIdentity(CITY_NAME, CITY_BASE, CITY_CODE, AREA_CODE)
+
+
+@dataclass(frozen=True)
 class Login:
     username: str
     display_name: str
@@ -109,10 +125,12 @@ class CityPlan:
         }
 
 
-def plan_city(seed: int = DEFAULT_SEED, schools: int = DEFAULT_SCHOOLS) -> CityPlan:
+def plan_city(
+    seed: int = DEFAULT_SEED, schools: int = DEFAULT_SCHOOLS, identity: CityIdentity = JIANGCHENG
+) -> CityPlan:
     if not MIN_SCHOOLS <= schools <= MAX_SCHOOLS:
         raise ValueError(f"schools must be between {MIN_SCHOOLS} and {MAX_SCHOOLS}")
-    return _Planner(random.Random(seed), seed, schools).plan()
+    return _Planner(random.Random(seed), seed, schools, identity).plan()
 
 
 @dataclass
@@ -123,8 +141,9 @@ class _Spec:
 
 
 class _Planner:
-    def __init__(self, rng: random.Random, seed: int, schools: int):
+    def __init__(self, rng: random.Random, seed: int, schools: int, identity: CityIdentity):
         self.rng = rng
+        self.city = identity
         self.seed = seed
         self.total = schools
         self.namer = SchoolNamer(rng)
@@ -138,21 +157,22 @@ class _Planner:
         per_county = self._distribute(rest, n_counties)
         width = max(2, len(str(n_counties)))
         counties = tuple(
-            self._county(f"{CITY_CODE[:4]}{i + 1:0{width}d}", levels[i], per_county[i])
+            self._county(f"{self.city.code[:4]}{i + 1:0{width}d}", levels[i], per_county[i])
             for i in range(n_counties)
         )
-        city_area = Area(full=CITY_NAME, base=CITY_BASE, urban=True)
+        me = self.city
+        city_area = Area(full=me.name, base=me.base, urban=True)
         city = BureauPlan(
             level=Level.CITY,
-            code=CITY_CODE,
-            name=CITY_NAME,
-            address=names.street_address(self.rng, CITY_NAME),
-            phone=names.phone(self.rng, AREA_CODE),
-            logins=self._bureau_logins(CITY_CODE, Level.CITY),
-            schools=self._schools(CITY_CODE, city_area, direct),
+            code=me.code,
+            name=me.name,
+            address=names.street_address(self.rng, me.name),
+            phone=names.phone(self.rng, me.area_code),
+            logins=self._bureau_logins(me.code, Level.CITY),
+            schools=self._schools(me.code, city_area, direct),
         )
         plan = CityPlan(seed=self.seed, city=city, counties=counties)
-        return _ensure_one_multi_campus(plan, self.rng)
+        return _ensure_one_multi_campus(plan, self.rng, self.city.name)
 
     # --- what schools there are ---------------------------------------------------------
 
@@ -216,19 +236,26 @@ class _Planner:
             level=Level.COUNTY,
             code=code,
             name=full,
-            address=names.street_address(self.rng, f"{CITY_NAME}{full}"),
-            phone=names.phone(self.rng, AREA_CODE),
+            address=names.street_address(self.rng, f"{self.city.name}{full}"),
+            phone=names.phone(self.rng, self.city.area_code),
             logins=self._bureau_logins(code, Level.COUNTY),
             schools=self._schools(code, area, specs),
         )
 
     def _bureau_logins(self, code: str, level: str) -> tuple[Login, ...]:
-        if level == Level.CITY:
+        if level == Level.CITY and not self.city.prefixed_logins:
             roles = [
                 (ADMIN_USERNAME, Role.CITY_ADMIN),
                 ("city_staff", Role.CITY_STAFF),
                 ("city_inspector", Role.INSPECTOR),
                 ("city_viewer", Role.VIEWER),
+            ]
+        elif level == Level.CITY:
+            roles = [
+                (f"{code}_admin", Role.CITY_ADMIN),
+                (f"{code}_staff", Role.CITY_STAFF),
+                (f"{code}_inspector", Role.INSPECTOR),
+                (f"{code}_viewer", Role.VIEWER),
             ]
         else:
             roles = [
@@ -255,7 +282,8 @@ class _Planner:
         town = next((t for t in area.towns if t.base in name), None)
         if town is None and area.towns:
             town = rng.choice(area.towns)
-        place = area.full if area.full == CITY_NAME else f"{CITY_NAME}{area.full}"
+        city_name = self.city.name
+        place = area.full if area.full == city_name else f"{city_name}{area.full}"
         place += town.full if town else ""
         address = names.street_address(rng, place)
         town_rural = not area.urban and town is not None and not town.full.endswith("街道")
@@ -289,7 +317,7 @@ class _Planner:
             students=students,
             staff=max(3, round(students / ratio)),
             address=address,
-            phone=names.phone(rng, AREA_CODE),
+            phone=names.phone(rng, self.city.area_code),
             principal_name=principal,
             safety_officer_name=safety,
             campuses=tuple(campuses),
@@ -308,14 +336,14 @@ def _branch_campuses(
     ]
 
 
-def _ensure_one_multi_campus(plan: CityPlan, rng: random.Random) -> CityPlan:
+def _ensure_one_multi_campus(plan: CityPlan, rng: random.Random, city_name: str) -> CityPlan:
     """Even a ten-school demo shows a school with a branch site."""
     if any(len(s.campuses) > 1 for s in plan.schools()):
         return plan
     for index, county in enumerate(plan.counties):
         for school in county.schools:
             if school.licensed and school.kind != K.TRAINING:
-                place = f"{CITY_NAME}{county.name}"
+                place = f"{city_name}{county.name}"
                 branches = _branch_campuses(rng, school.name, school.kind, place, 1)
                 school_with_branch = replace(school, campuses=(*school.campuses, *branches))
                 schools = tuple(school_with_branch if s is school else s for s in county.schools)

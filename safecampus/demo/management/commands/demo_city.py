@@ -13,11 +13,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import User
+from safecampus.demo import hazards as demo_hazards
 from safecampus.demo import queries
-from safecampus.demo.actions import do_generate_demo_city
+from safecampus.demo.actions import HazardOptions, do_generate_demo_city
 from safecampus.demo.city import (
     ADMIN_USERNAME,
     DEFAULT_SCHOOLS,
@@ -26,12 +29,15 @@ from safecampus.demo.city import (
     MIN_SCHOOLS,
     plan_city,
 )
+from safecampus.hazards.choices import OPEN_STATES, Severity, State
+from safecampus.hazards.models import Hazard, overdue_q
 from safecampus.lib.errors import Conflict
 from safecampus.orgs.choices import Level, SchoolKind
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import Role
 
 DEMO_PASSWORD = "Jiangcheng-2012"  # noqa: S105 (printed on purpose: it is the demo's)
+MAX_HAZARDS = 200_000
 URL = "http://127.0.0.1:8000/"
 
 
@@ -65,6 +71,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--hazards",
+            type=int,
+            default=None,
+            help=_(
+                "Hidden hazards found over the last year (default: about 0.65 per school, "
+                "at least 60; 0 for none)."
+            ),
+        )
+        parser.add_argument(
             "--logins-json",
             help=_("Write every demo login (username, password, role, org) here."),
         )
@@ -91,6 +106,11 @@ class Command(BaseCommand):
                 _("--schools must be between %(min)s and %(max)s.")
                 % {"min": MIN_SCHOOLS, "max": MAX_SCHOOLS}
             )
+        hazards = options["hazards"]
+        if hazards is None:
+            hazards = demo_hazards.default_count(schools)
+        if not 0 <= hazards <= MAX_HAZARDS:
+            raise CommandError(_("--hazards must be between 0 and %(max)s.") % {"max": MAX_HAZARDS})
         try:
             validate_password(password, User(username=ADMIN_USERNAME))
         except ValidationError as error:
@@ -126,8 +146,11 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         plan = plan_city(options["seed"], schools)
+        hazard_options = HazardOptions(
+            count=hazards, seed=options["seed"], today=timezone.localdate(), now=timezone.now()
+        )
         try:
-            city = do_generate_demo_city(plan, make_password(password))
+            city = do_generate_demo_city(plan, make_password(password), hazard_options)
         except Conflict as error:
             raise CommandError(str(error)) from None
         except IntegrityError as error:  # another demo_city committed the same rows first
@@ -166,6 +189,30 @@ class Command(BaseCommand):
             if unlicensed:
                 line += "  " + _("(%(n)s unlicensed)") % {"n": unlicensed}
             out.write(line)
+        self._print_hazards(city)
+
+    def _print_hazards(self, city: Organization) -> None:
+        today = timezone.localdate()
+        is_open = Q(state__in=OPEN_STATES)
+        counts = Hazard.objects.filter(org_path__startswith=city.path).aggregate(
+            total=Count("pk"),
+            closed=Count("pk", filter=Q(state=State.CLOSED)),
+            open=Count("pk", filter=is_open),
+            overdue=Count("pk", filter=overdue_q(today)),
+            dismissed=Count("pk", filter=Q(state=State.DISMISSED)),
+            major=Count("pk", filter=Q(severity=Severity.MAJOR)),
+            supervised=Count("pk", filter=Q(supervising_org__isnull=False)),
+        )
+        if not counts["total"]:
+            return
+        self.stdout.write(
+            _(
+                "  %(total)s hidden hazards found in the last year: %(closed)s closed, "
+                "%(open)s open (%(overdue)s overdue), %(dismissed)s dismissed; %(major)s major, "
+                "%(supervised)s listed for supervision."
+            )
+            % counts
+        )
 
     def _print_logins(self, city: Organization, password: str, json_path: Path | None) -> None:
         logins = queries.demo_logins(city, password)
