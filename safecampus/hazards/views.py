@@ -71,7 +71,12 @@ def keyset_page(
     """One page in (key, id) order, NULL keys last, and the cursor of the next page."""
     size = size or PAGE_SIZE
     field, descending = SORTS[sort]
-    key = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    # NULLS LAST only where the column can be NULL: on found_on (never NULL) it would stop
+    # PostgreSQL from reading the (found_on, id) index and make it sort the whole area.
+    nulls_last = True if Hazard._meta.get_field(field).null else None
+    key = (
+        F(field).desc(nulls_last=nulls_last) if descending else F(field).asc(nulls_last=nulls_last)
+    )
     pk_order = "-id" if descending else "id"
     beyond = "lt" if descending else "gt"
     cursor = decode_cursor(after) if after else None
