@@ -34,6 +34,10 @@ def main() -> None:
 
         page = session("admin")
         page.screenshot(path=str(OUT / "home-city.png"))
+        page.goto(f"{BASE}/hazards/?open=true")
+        page.screenshot(path=str(OUT / "hazard-ledger.png"))
+        page.goto(f"{BASE}/hazards/stats/")
+        page.screenshot(path=str(OUT / "hazard-stats.png"), full_page=True)
         page.goto(f"{BASE}/orgs/?school_kind=kindergarten&licensed=false")
         page.screenshot(path=str(OUT / "orgs-unlicensed-kindergartens.png"))
         page.click("#lang-en")
