@@ -33,7 +33,7 @@ from safecampus.accounts.queries import (
 )
 from safecampus.lib.errors import ActionError
 from safecampus.lib.forms import apply_action_error
-from safecampus.lib.http import current_user
+from safecampus.lib.http import current_user, require_anywhere
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.models import Membership, Organization
 from safecampus.orgs.roles import Cap
@@ -126,18 +126,13 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:profile")
 
 
-def _require_anywhere(request: HttpRequest, cap: str) -> None:
-    if not scope_for(request.user).can_anywhere(cap):
-        raise PermissionDenied(cap)
-
-
 def _manageable_orgs(user: Any) -> Any:
     return Organization.objects.filter(scope_for(user).q_with(Cap.USER_MANAGE)).order_by("path")
 
 
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    _require_anywhere(request, Cap.USER_VIEW)
+    require_anywhere(request, Cap.USER_VIEW)
     filterset = UserFilter(request.GET or None, queryset=visible_users(request.user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(
@@ -153,7 +148,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def user_new(request: HttpRequest) -> HttpResponse:
-    _require_anywhere(request, Cap.USER_MANAGE)
+    require_anywhere(request, Cap.USER_MANAGE)
     form = NewUserForm(
         request.POST or None,
         orgs=_manageable_orgs(request.user),

@@ -13,7 +13,6 @@ Nothing here writes hazards: ``actions_import.do_import_hazards`` commits a clea
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -31,34 +30,23 @@ from safecampus.hazards.actions_import import (
 )
 from safecampus.hazards.choices import Severity, Source, State
 from safecampus.hazards.ledger_file import (
-    COLUMNS,
-    COLUMNS_BY_KEY,
     DEFAULTS,
+    LAYOUT,
     MAX_LOCATION,
     MAX_TITLE,
-    choice_table,
     import_key,
-    normalise,
     parse_date,
 )
 from safecampus.hazards.models import HazardCategory
+from safecampus.lib.imports import Plan, RowStatus, StagedUploads, normalise, orgs_by_code
 from safecampus.lib.scoping import Scope, scope_for
-from safecampus.lib.xlsx import XlsxError, cell_text, read_table
+from safecampus.lib.xlsx import cell_text
 from safecampus.orgs.choices import Level, OrgStatus
 from safecampus.orgs.models import Organization
 from safecampus.orgs.queries import visible_orgs
 from safecampus.orgs.roles import Cap
 
-_CHUNK = 500
-
-
 # --- the plan --------------------------------------------------------------------------------
-
-
-class RowStatus:
-    NEW = "new"
-    SKIP = "skip"  # already imported
-    ERROR = "error"
 
 
 @dataclass
@@ -79,30 +67,17 @@ class RowResult:
         return str(State(self.state).label) if self.state in State.values else ""
 
 
-@dataclass
-class ImportPlan:
-    rows: list[RowResult]
-    ignored_columns: list[str]
-
-    @property
-    def new_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.NEW)
-
-    @property
-    def skip_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.SKIP)
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.ERROR)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and self.error_count == 0
+class ImportPlan(Plan[RowResult]):
+    """Every row of a ledger: new, already imported (skip) or error."""
 
     @property
     def has_new(self) -> bool:
         return self.ok and self.new_count > 0
+
+    @property
+    def can_commit(self) -> bool:
+        # A clean file whose every row is already imported has nothing to commit.
+        return self.has_new
 
     def hazard_rows(self) -> list[HazardRow]:
         """Every checked row, new or already imported (the action skips existing keys again,
@@ -113,12 +88,7 @@ class ImportPlan:
 
 def plan_import(user: Any, fileobj: IO[bytes]) -> ImportPlan:
     """Read the ledger and check every row; raises XlsxError if the file is unusable."""
-    table = read_table(fileobj)
-    positions, ignored = _map_header(table.header)
-    raw_rows = [
-        (number, {key: values[i] if i < len(values) else None for key, i in positions.items()})
-        for number, values in table.rows
-    ]
+    raw_rows, ignored = LAYOUT.read(fileobj)
     checker = _RowChecker(user, raw_rows)
     results = [checker.check(n, raw) for n, raw in raw_rows]
     existing = existing_keys([r.row.import_key for r in results if r.row is not None])
@@ -128,34 +98,6 @@ def plan_import(user: Any, fileobj: IO[bytes]) -> ImportPlan:
     return ImportPlan(rows=results, ignored_columns=ignored)
 
 
-def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    lookup = {name: column for column in COLUMNS for name in column.names()}
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, text in enumerate(header):
-        if not text:
-            continue
-        column = lookup.get(normalise(text))
-        if column is None:
-            ignored.append(text)
-        elif column.key in positions:
-            raise XlsxError(
-                _("The column “%(column)s” appears twice; keep one.") % {"column": text}
-            )
-        else:
-            positions[column.key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise XlsxError(
-            _(
-                "Required columns are missing: %(columns)s. Download the template to see the "
-                "expected columns."
-            )
-            % {"columns": ", ".join(missing)}
-        )
-    return positions, ignored
-
-
 class _RowChecker:
     """Checks rows with a fixed number of database lookups for the whole file."""
 
@@ -163,13 +105,13 @@ class _RowChecker:
         self.scope: Scope = scope_for(user)
         self.today = timezone.localdate()
         self.choices = {
-            "severity": choice_table(Severity),
-            "source": choice_table(Source),
-            "state": choice_table(State),
+            "severity": LAYOUT.choice_table(Severity),
+            "source": LAYOUT.choice_table(Source),
+            "state": LAYOUT.choice_table(State),
         }
         self.categories = _category_table()
         codes = {cell_text(raw.get("school")) for _n, raw in raw_rows} - {""}
-        self.schools = _by_code(visible_orgs(user).filter(level=Level.SCHOOL), codes)
+        self.schools = orgs_by_code(visible_orgs(user).filter(level=Level.SCHOOL), codes)
         usernames = {cell_text(raw.get("responsible")) for _n, raw in raw_rows} - {""}
         self.people = responsible_paths(usernames)
         self.first_row: dict[str, int] = {}
@@ -226,11 +168,7 @@ class _RowChecker:
                 self.first_row[key] = number
         if errors or school is None:
             result.status = RowStatus.ERROR
-            result.errors = [
-                (_column_label(name), message)
-                for name in _ordered(errors)
-                for message in errors[name]
-            ]
+            result.errors = LAYOUT.error_list(errors)
             return result
         result.row = HazardRow(school=school, import_key=key, values=values, number=number)
         return result
@@ -314,25 +252,6 @@ def _category_table() -> dict[str, HazardCategory]:
     return table
 
 
-def _by_code(queryset: Any, codes: Iterable[str]) -> dict[str, Organization]:
-    found: dict[str, Organization] = {}
-    wanted = sorted(codes)
-    for start in range(0, len(wanted), _CHUNK):
-        for org in queryset.filter(code__in=wanted[start : start + _CHUNK]):
-            found[org.code] = org
-    return found
-
-
-def _ordered(errors: dict[str, list[str]]) -> list[str]:
-    order = {column.key: i for i, column in enumerate(COLUMNS)}
-    return sorted(errors, key=lambda name: order.get(name, len(order)))
-
-
-def _column_label(name: str) -> str:
-    column = COLUMNS_BY_KEY.get(name)
-    return str(column.label) if column is not None else _("Row")
-
-
 def import_schools(user: Any, limit: int) -> list[Organization]:
     """The open schools where the user may import hazards (for the template's help sheet)."""
     scope = scope_for(user)
@@ -344,3 +263,8 @@ def import_schools(user: Any, limit: int) -> list[Organization]:
         query |= Q(path__startswith=path)
     schools = Organization.objects.filter(query, level=Level.SCHOOL, status=OrgStatus.ACTIVE)
     return list(schools.order_by("path")[:limit])
+
+
+# The dry run's ledger, kept under MEDIA_ROOT/imports/hazards/<user>/ for the commit. Ledgers
+# share the ImportBatch table of the school lists and are told apart by this folder.
+uploads = StagedUploads("imports/hazards", plan_import, "ledger.xlsx")

@@ -11,41 +11,17 @@ import datetime
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
 from safecampus.hazards.choices import Severity, Source, State
 from safecampus.hazards.models import Hazard
+from safecampus.lib.imports import Column, FileLayout, normalise
 
 MAX_TITLE = Hazard._meta.get_field("title").max_length or 120
 MAX_LOCATION = Hazard._meta.get_field("location").max_length or 120
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the ledger: its key, bilingual header, label and other accepted names."""
-
-    key: str
-    zh: str
-    en: str
-    label: Promise
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def header(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-    def names(self) -> set[str]:
-        return {
-            normalise(text) for text in (self.zh, self.en, self.header, self.key, *self.aliases)
-        }
-
 
 COLUMNS: tuple[Column, ...] = (
     Column("school", "学校代码", "School code", gettext_lazy("School code"), True, ("代码",)),
@@ -74,7 +50,6 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("closed_on", "销号日期", "Closed on", gettext_lazy("Closed on"), False, ("销号时间",)),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 
 # Chinese names people write in paper ledgers, whatever the interface catalog says.
 CHOICE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -93,39 +68,13 @@ CHOICE_ALIASES: dict[str, tuple[str, ...]] = {
     State.AWAITING_VERIFICATION: ("待验收", "awaiting"),
     State.CLOSED: ("已销号", "销号"),
 }
+LAYOUT = FileLayout(COLUMNS, CHOICE_ALIASES)
+
 # A blank cell means: a general hazard (一般隐患) whose source the paper ledger does not say.
 DEFAULTS = {"severity": Severity.GENERAL, "source": Source.OTHER}
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 # Excel day numbers of 1990-01-01 .. 2100-12-31: a date cell that lost its date format.
 _SERIAL_RANGE = (32874, 73415)
-
-
-def normalise(text: str) -> str:
-    """Matching ignores width (全角), case, spaces and a required-marker asterisk."""
-    return re.sub(r"[\s*]", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def choice_names(choices: Any) -> list[tuple[str, str, str]]:
-    """(value, Chinese name, English name) for each choice, as the help sheet shows them."""
-    rows = []
-    for value, label in choices.choices:
-        with translation.override("en"):
-            english = str(label)
-        chinese = CHOICE_ALIASES.get(value, (english,))[0]
-        rows.append((value, chinese, english))
-    return rows
-
-
-def choice_table(choices: Any) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for value, label in choices.choices:
-        names = [value, *CHOICE_ALIASES.get(value, ())]
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                names.append(str(label))
-        for name in names:
-            table[normalise(name)] = value
-    return table
 
 
 def import_key(school_code: str, title: str, found_on: datetime.date, location: str) -> str:

@@ -73,7 +73,7 @@ def keyset_page(
     field, descending = SORTS[sort]
     # NULLS LAST only where the column can be NULL: on found_on (never NULL) it would stop
     # PostgreSQL from reading the (found_on, id) index and make it sort the whole area.
-    nulls_last = True if Hazard._meta.get_field(field).null else None
+    nulls_last = True if getattr(Hazard._meta.get_field(field), "null", False) else None
     key = (
         F(field).desc(nulls_last=nulls_last) if descending else F(field).asc(nulls_last=nulls_last)
     )

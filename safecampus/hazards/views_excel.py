@@ -7,30 +7,24 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from safecampus.audit.log import record
-from safecampus.hazards import import_files, importer
+from safecampus.hazards import importer
 from safecampus.hazards.actions_import import IMPORTABLE_STATES, do_import_hazards
 from safecampus.hazards.choices import Severity, Source, State
 from safecampus.hazards.export import EXPORT_HEADER, export_queryset, export_rows
 from safecampus.hazards.importer import ImportPlan
-from safecampus.hazards.ledger_file import COLUMNS, choice_names
+from safecampus.hazards.ledger_file import COLUMNS, LAYOUT
 from safecampus.hazards.models import HazardCategory
-from safecampus.lib.errors import ActionError, Conflict
-from safecampus.lib.http import current_user
-from safecampus.lib.scoping import Scope, scope_for
-from safecampus.lib.xlsx import Sheet, XlsxError, xlsx_response
+from safecampus.lib.http import require_anywhere
+from safecampus.lib.import_pages import ImportPages
+from safecampus.lib.xlsx import Sheet, xlsx_response
 from safecampus.orgs.active import active_org
 from safecampus.orgs.models import ImportBatch, Organization
 from safecampus.orgs.roles import Cap
@@ -40,20 +34,6 @@ logger = logging.getLogger(__name__)
 HELP_LIST_LIMIT = 500
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
-
-
-def _require_anywhere(request: HttpRequest, cap: str) -> Scope:
-    scope = scope_for(request.user)
-    if not scope.can_anywhere(cap):
-        raise PermissionDenied(cap)
-    return scope
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -61,7 +41,7 @@ def _require_anywhere(request: HttpRequest, cap: str) -> Scope:
 @require_GET
 def export(request: HttpRequest) -> FileResponse:
     """The ledger as .xlsx: exactly the ledger's filters and order, written row by row."""
-    scope = _require_anywhere(request, Cap.HAZARD_EXPORT)
+    scope = require_anywhere(request, Cap.HAZARD_EXPORT)
     filterset, queryset = export_queryset(request, scope)
     counter = [0]
     response = xlsx_response(
@@ -98,22 +78,13 @@ def export(request: HttpRequest) -> FileResponse:
 def import_template(request: HttpRequest) -> FileResponse:
     """The empty ledger (header only, so no example can be imported by mistake) and a help
     sheet: what to write in each column, an example row, the values and the schools."""
-    _require_anywhere(request, Cap.HAZARD_IMPORT)
+    require_anywhere(request, Cap.HAZARD_IMPORT)
     schools = importer.import_schools(request.user, HELP_LIST_LIMIT)
+    widths = [14, 16, 12, 14, 28, 36, 18, 14, 14, 18, 14, 30, 14]
     return xlsx_response(
         [
-            Sheet(
-                title="隐患台账 Hazards",
-                header=[c.header for c in COLUMNS],
-                rows=[],
-                widths=[14, 16, 12, 14, 28, 36, 18, 14, 14, 18, 14, 30, 14],
-            ),
-            Sheet(
-                title="说明 Help",
-                header=[_("Column"), _("Required"), _("What to write")],
-                rows=_help_rows(schools),
-                widths=[30, 22, 80],
-            ),
+            LAYOUT.sheet("隐患台账 Hazards", [], widths),
+            LAYOUT.help_sheet(_help_rows(schools), [30, 22, 80]),
         ],
         filename="hazard-ledger-template.xlsx",
     )
@@ -144,8 +115,7 @@ def _help_rows(schools: list[Organization]) -> Iterator[list[Any]]:
             "recorded as the verifier of closed hazards."
         ),
     }
-    for column in COLUMNS:
-        yield [column.header, _("Required") if column.required else "", notes.get(column.key, "")]
+    yield from LAYOUT.help_rows(notes)
     yield []
     yield [
         _(
@@ -183,7 +153,7 @@ def _help_rows(schools: list[Organization]) -> Iterator[list[Any]]:
     ):
         yield []
         yield [title, "中文", "English"]
-        for value, chinese, english in choice_names(choices):
+        for value, chinese, english in LAYOUT.choice_names(choices):
             if choices is not State or value in IMPORTABLE_STATES:
                 yield [value, chinese, english]
     yield []
@@ -195,125 +165,35 @@ def _help_rows(schools: list[Organization]) -> Iterator[list[Any]]:
 # --- import: upload, dry run, commit -----------------------------------------------------------
 
 
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a paper ledger and see the dry run: every row new / already imported / error."""
-    _require_anywhere(request, Cap.HAZARD_IMPORT)
-    user = current_user(request)
-    if request.method != "POST":
-        return _upload_page(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, form, status=400)
-    upload = form.cleaned_data["file"]
-    try:
-        plan = importer.plan_import(user, upload)
-    except XlsxError as exc:
-        form.add_error("file", exc.message)
-        return _upload_page(request, form, status=400)
-    if not plan.has_new:
-        return _preview(request, plan, None, upload.name, status=200 if plan.ok else 422)
-    batch = import_files.stage_batch(user, upload, plan)
-    return _preview(request, plan, batch, batch.original_name)
+def _done_context(batch: ImportBatch) -> dict[str, Any]:
+    return {"batch": batch, "skipped": batch.rows - batch.created}
 
 
-def _stored_plan(request: HttpRequest, pk: int) -> tuple[ImportBatch, ImportPlan] | HttpResponse:
-    """The user's staged ledger checked again, or the page to show instead."""
-    _require_anywhere(request, Cap.HAZARD_IMPORT)
-    batch = import_files.get_batch_for_user(request.user, pk)
-    if batch.is_committed:
-        return _already_imported(request, batch)
-    try:
-        return batch, import_files.plan_batch(request.user, batch)
-    except XlsxError as exc:
-        return _upload_page(request, UploadForm(), status=400, problem=exc.message)
-
-
-@login_required
-@require_GET
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    checked = _stored_plan(request, pk)
-    if isinstance(checked, HttpResponse):
-        return checked
-    batch, plan = checked
-    return _preview(request, plan, batch, batch.original_name, status=200 if plan.ok else 422)
-
-
-@login_required
-@require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Check the stored file again and add every new row in one transaction, or none."""
-    checked = _stored_plan(request, pk)
-    if isinstance(checked, HttpResponse):
-        return checked
-    batch, plan = checked
-    if not plan.ok:
-        # The data changed since the dry run (e.g. a person lost their role): write nothing.
-        return _preview(request, plan, None, batch.original_name, status=422)
-    try:
-        do_import_hazards(request.user, plan.hazard_rows(), batch=batch, request=request)
-    except Conflict as exc:
-        if ImportBatch.objects.filter(pk=batch.pk, committed_at__isnull=False).exists():
-            return _already_imported(request, batch)
-        return _preview(request, plan, None, batch.original_name, status=409, problem=str(exc))
-    except ActionError as exc:
-        return _preview(request, plan, None, batch.original_name, status=422, problem=str(exc))
-    except DatabaseError:
-        logger.exception("hazard import %s failed", batch.pk)
-        return _preview(
-            request,
-            plan,
-            batch,
-            batch.original_name,
-            status=500,
-            problem=_("The import failed and nothing was saved. Try again in a moment."),
-        )
+def _write_ledger(request: HttpRequest, batch: ImportBatch, plan: ImportPlan) -> HttpResponse:
+    """The commit of a clean ledger: every new row in one transaction."""
+    do_import_hazards(request.user, plan.hazard_rows(), batch=batch, request=request)
     return redirect("hazards:import_done", pk=batch.pk)
+
+
+# Upload a paper ledger and see the dry run (every row new / already imported / error), see it
+# again, commit it (the stored file is checked again first; nothing is written if a row fails).
+PAGES = ImportPages(
+    cap=Cap.HAZARD_IMPORT,
+    uploads=importer.uploads,
+    app="hazards",
+    write=_write_ledger,
+    logger=logger,
+    failure_log="hazard import %s failed",
+    already_imported=lambda batch: {**_done_context(batch), "again": True},
+)
+import_upload, import_preview, import_commit = PAGES.views()
 
 
 @login_required
 @require_GET
 def import_done(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_anywhere(request, Cap.HAZARD_IMPORT)
-    batch = import_files.get_batch_for_user(request.user, pk)
+    require_anywhere(request, Cap.HAZARD_IMPORT)
+    batch = importer.uploads.get_for_user(request.user, pk)
     if not batch.is_committed:
         return redirect("hazards:import_preview", pk=batch.pk)
-    return render(
-        request,
-        "hazards/import_done.html",
-        {"batch": batch, "skipped": batch.rows - batch.created},
-    )
-
-
-def _preview(
-    request: HttpRequest,
-    plan: ImportPlan,
-    batch: ImportBatch | None,
-    filename: str | None,
-    *,
-    status: int = 200,
-    problem: str = "",
-) -> HttpResponse:
-    return render(
-        request,
-        "hazards/import_preview.html",
-        {
-            "plan": plan,
-            "batch": batch if plan.has_new else None,
-            "filename": filename or "",
-            "problem": problem,
-        },
-        status=status,
-    )
-
-
-def _already_imported(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
-    context = {"batch": batch, "skipped": batch.rows - batch.created, "again": True}
-    return render(request, "hazards/import_done.html", context, status=409)
-
-
-def _upload_page(
-    request: HttpRequest, form: UploadForm, status: int = 200, problem: str = ""
-) -> HttpResponse:
-    context = {"form": form, "max_rows": settings.IMPORT_MAX_ROWS, "problem": problem}
-    return render(request, "hazards/import.html", context, status=status)
+    return render(request, "hazards/import_done.html", _done_context(batch))

@@ -6,7 +6,10 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from safecampus.lib.scoping import Scope, scope_for
 
 if TYPE_CHECKING:
     from safecampus.accounts.models import User
@@ -39,3 +42,12 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def require_anywhere(request: HttpRequest, cap: str) -> Scope:
+    """The user's scope, if they hold ``cap`` somewhere (a page that is not about one
+    organisation, such as an export or an import); otherwise 403."""
+    scope = scope_for(request.user)
+    if not scope.can_anywhere(cap):
+        raise PermissionDenied(cap)
+    return scope

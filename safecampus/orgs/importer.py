@@ -10,62 +10,24 @@ Nothing here writes to the tree: ``actions.do_import_schools`` commits a clean p
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import IO, Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safecampus.lib.imports import Column, FileLayout, Plan, RowStatus, StagedUploads, orgs_by_code
 from safecampus.lib.scoping import Scope, scope_for
-from safecampus.lib.xlsx import XlsxError, cell_text, read_table
+from safecampus.lib.xlsx import cell_text
 from safecampus.orgs.actions import SchoolRow
 from safecampus.orgs.choices import ALLOWED_CHILDREN, Level, Ownership, SchoolKind
 from safecampus.orgs.forms import OrgForm
-from safecampus.orgs.models import ImportBatch, Organization
+from safecampus.orgs.models import Organization
 from safecampus.orgs.queries import visible_orgs
 from safecampus.orgs.roles import Cap
 
-_CHUNK = 500
-STALE_AFTER = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of the school list. The header is bilingual on purpose (学校代码 / Code) so
-    one file works whatever language the person uses; it is data, not a translated UI string.
-    """
-
-    key: str
-    zh: str
-    en: str
-    label: Promise
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-    export_zh: str = ""
-
-    @property
-    def header(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-    @property
-    def export_header(self) -> str:
-        return f"{self.export_zh or self.zh} / {self.en}"
-
-    def names(self) -> set[str]:
-        texts = {self.zh, self.en, self.header, self.key, *self.aliases}
-        if self.export_zh:
-            texts |= {self.export_zh, self.export_header}
-        return {normalise(text) for text in texts}
-
-
+# The school list's columns; the organisation export writes them too (with ``export_zh``).
 COLUMNS: tuple[Column, ...] = (
     Column("parent", "上级单位代码", "Parent org code", gettext_lazy("Parent org code"), True),
     Column("code", "学校代码", "Code", gettext_lazy("Code"), True, ("代码",), "单位代码"),
@@ -81,7 +43,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("staff", "教职工数", "Staff", gettext_lazy("Staff")),
     Column("boarding", "是否寄宿", "Boarding", gettext_lazy("Boarding")),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 CHOICE_FIELDS: dict[str, Any] = {"school_kind": SchoolKind, "ownership": Ownership}
 BOOL_FIELDS = {"licensed", "boarding"}
 # What a new school gets when a cell is blank (the model's defaults).
@@ -106,43 +67,18 @@ NO = ("否", "no", "n", "false", "0", "无证", "无")
 
 
 def normalise(text: str) -> str:
-    """Header and choice matching ignores case, spaces and a required-marker asterisk."""
+    """Header and choice matching ignores case, spaces and a required-marker asterisk.
+
+    Narrower than ``lib.imports.normalise``, which also folds full-width letters and digits
+    (全角): kept so that school lists match exactly as before."""
     return re.sub(r"[\s*＊]", "", text).lower()
 
 
-def choice_names(choices: Any) -> list[tuple[str, str, str]]:
-    """(value, Chinese name, English name) for each choice, as the help sheet shows them."""
-    rows = []
-    for value, label in choices.choices:
-        with translation.override("en"):
-            english = str(label)
-        chinese = CHOICE_ALIASES.get(value, (english,))[0]
-        rows.append((value, chinese, english))
-    return rows
-
-
-def _choice_table(choices: Any) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for value, label in choices.choices:
-        names = [value, *CHOICE_ALIASES.get(value, ())]
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                names.append(str(label))
-        for name in names:
-            table[normalise(name)] = value
-    return table
-
-
+LAYOUT = FileLayout(COLUMNS, CHOICE_ALIASES, normalise)
 _BOOLS = {**{normalise(v): True for v in YES}, **{normalise(v): False for v in NO}}
 
 
 # --- the plan --------------------------------------------------------------------------------
-
-
-class RowStatus:
-    NEW = "new"
-    UPDATE = "update"
-    ERROR = "error"
 
 
 @dataclass
@@ -160,26 +96,8 @@ class RowResult:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class ImportPlan:
-    rows: list[RowResult]
-    ignored_columns: list[str]
-
-    @property
-    def new_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.NEW)
-
-    @property
-    def update_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.UPDATE)
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for row in self.rows if row.status == RowStatus.ERROR)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and self.error_count == 0
+class ImportPlan(Plan[RowResult]):
+    """Every row of a school list: new, update (a school in the importer's area) or error."""
 
     def school_rows(self) -> list[SchoolRow]:
         assert self.ok
@@ -192,42 +110,9 @@ class ImportPlan:
 
 def plan_import(user: Any, fileobj: IO[bytes]) -> ImportPlan:
     """Read the school list and check every row; raises XlsxError if the file is unusable."""
-    table = read_table(fileobj)
-    positions, ignored = _map_header(table.header)
-    raw_rows = [
-        (number, {key: values[i] if i < len(values) else None for key, i in positions.items()})
-        for number, values in table.rows
-    ]
+    raw_rows, ignored = LAYOUT.read(fileobj)
     checker = _RowChecker(user, raw_rows)
     return ImportPlan(rows=[checker.check(n, raw) for n, raw in raw_rows], ignored_columns=ignored)
-
-
-def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    lookup = {name: column for column in COLUMNS for name in column.names()}
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, text in enumerate(header):
-        if not text:
-            continue
-        column = lookup.get(normalise(text))
-        if column is None:
-            ignored.append(text)
-        elif column.key in positions:
-            raise XlsxError(
-                _("The column “%(column)s” appears twice; keep one.") % {"column": text}
-            )
-        else:
-            positions[column.key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise XlsxError(
-            _(
-                "Required columns are missing: %(columns)s. Download the template to see the "
-                "expected columns."
-            )
-            % {"columns": ", ".join(missing)}
-        )
-    return positions, ignored
 
 
 class _RowChecker:
@@ -237,12 +122,14 @@ class _RowChecker:
     def __init__(self, user: Any, raw_rows: list[tuple[int, dict[str, Any]]]):
         self.user = user
         self.scope: Scope = scope_for(user)
-        self.choices = {name: _choice_table(choices) for name, choices in CHOICE_FIELDS.items()}
+        self.choices = {
+            name: LAYOUT.choice_table(choices) for name, choices in CHOICE_FIELDS.items()
+        }
         codes = {cell_text(raw.get("code")) for _n, raw in raw_rows} - {""}
         parent_codes = {cell_text(raw.get("parent")) for _n, raw in raw_rows} - {""}
         visible = visible_orgs(user)
-        self.parents = _by_code(visible, parent_codes)
-        self.schools = _by_code(visible.filter(level=Level.SCHOOL), codes)
+        self.parents = orgs_by_code(visible, parent_codes)
+        self.schools = orgs_by_code(visible.filter(level=Level.SCHOOL), codes)
         self.first_row: dict[str, int] = {}
 
     def check(self, number: int, raw: dict[str, Any]) -> RowResult:
@@ -285,9 +172,7 @@ class _RowChecker:
             if name not in errors:
                 errors[name] = [str(message) for message in messages]
         result.status = RowStatus.ERROR
-        result.errors = [
-            (_column_label(name), message) for name in _ordered(errors) for message in errors[name]
-        ]
+        result.errors = LAYOUT.error_list(errors)
         return result
 
     def _check_parent(self, parent_code: str, errors: dict[str, list[str]]) -> Organization | None:
@@ -342,87 +227,9 @@ class _RowChecker:
         return data
 
 
-def _by_code(queryset: Any, codes: Iterable[str]) -> dict[str, Organization]:
-    found: dict[str, Organization] = {}
-    wanted = sorted(codes)
-    for start in range(0, len(wanted), _CHUNK):
-        for org in queryset.filter(code__in=wanted[start : start + _CHUNK]):
-            found[org.code] = org
-    return found
-
-
 def _is_child(school: Organization, parent: Organization) -> bool:
     return school.path.startswith(parent.path) and school.depth == parent.depth + 1
 
 
-def _ordered(errors: dict[str, list[str]]) -> list[str]:
-    order = {column.key: i for i, column in enumerate(COLUMNS)}
-    return sorted(errors, key=lambda name: order.get(name, len(order)))
-
-
-def _column_label(name: str) -> str:
-    column = COLUMNS_BY_KEY.get(name)
-    return str(column.label) if column is not None else _("Row")
-
-
-# --- staged uploads (the dry run's file, kept for the commit) ---------------------------------
-
-
-def sha256_of(fileobj: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(64 * 1024), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
-
-
-def stage_batch(user: Any, upload: UploadedFile, plan: ImportPlan) -> ImportBatch:
-    """Keep a checked upload under MEDIA_ROOT/imports/ for its commit.
-
-    Only the file and its counts are stored: no organisation changes until the commit.
-    The person's stale uncommitted uploads are removed on the way.
-    """
-    discard_stale_batches(user)
-    batch = ImportBatch(
-        created_by=user,
-        original_name=(upload.name or "upload.xlsx")[:200],
-        sha256=sha256_of(upload),
-        size=upload.size or 0,
-        rows=len(plan.rows),
-        created=plan.new_count,
-        updated=plan.update_count,
-    )
-    batch.file.save("upload.xlsx", upload, save=False)
-    batch.save()
-    return batch
-
-
-def discard_stale_batches(user: Any) -> None:
-    cutoff = timezone.now() - STALE_AFTER
-    stale = ImportBatch.objects.filter(
-        created_by=user, committed_at__isnull=True, uploaded_at__lt=cutoff
-    )
-    for batch in stale:
-        batch.file.delete(save=False)
-        batch.delete()
-
-
-def get_batch_for_user(user: Any, pk: Any) -> ImportBatch:
-    """An upload of this person's; anybody else's is 404."""
-    try:
-        return ImportBatch.objects.get(pk=int(pk), created_by=user)
-    except (ImportBatch.DoesNotExist, ValueError, TypeError):
-        raise Http404("import") from None
-
-
-def plan_batch(user: Any, batch: ImportBatch) -> ImportPlan:
-    """Check the stored file again (the database may have changed since the dry run)."""
-    try:
-        handle = batch.file.open("rb")
-    except OSError:
-        raise XlsxError(_("The uploaded file is no longer available; upload it again.")) from None
-    with handle:
-        if sha256_of(handle) != batch.sha256:
-            raise XlsxError(_("The uploaded file has changed on the server; upload it again."))
-        return plan_import(user, handle)
+# The dry run's file, kept under MEDIA_ROOT/imports/<user>/ for the commit.
+uploads = StagedUploads("imports", plan_import)

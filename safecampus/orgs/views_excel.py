@@ -7,30 +7,25 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from safecampus.audit.log import record
-from safecampus.lib.errors import ActionError, Conflict
-from safecampus.lib.http import current_user
+from safecampus.lib.http import require_anywhere
+from safecampus.lib.import_pages import ImportPages
 from safecampus.lib.scoping import Scope, scope_for
-from safecampus.lib.xlsx import Sheet, XlsxError, xlsx_response
+from safecampus.lib.xlsx import Sheet, xlsx_response
 from safecampus.orgs import actions, importer
 from safecampus.orgs.active import active_org
 from safecampus.orgs.choices import ALLOWED_CHILDREN, Level, Ownership, SchoolKind
-from safecampus.orgs.importer import COLUMNS, ImportPlan
+from safecampus.orgs.importer import COLUMNS, LAYOUT, ImportPlan
 from safecampus.orgs.models import ImportBatch, Organization
 from safecampus.orgs.queries import parent_choices
 from safecampus.orgs.roles import Cap
@@ -42,20 +37,6 @@ EXPORT_CHUNK = 2000
 HELP_LIST_LIMIT = 500
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
-    )
-
-
-def _require_anywhere(request: HttpRequest, cap: str) -> Scope:
-    scope = scope_for(request.user)
-    if not scope.can_anywhere(cap):
-        raise PermissionDenied(cap)
-    return scope
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -63,7 +44,7 @@ def _require_anywhere(request: HttpRequest, cap: str) -> Scope:
 @require_GET
 def org_export(request: HttpRequest) -> FileResponse:
     """The organisation list as .xlsx: exactly the list's filters, streamed row by row."""
-    scope = _require_anywhere(request, Cap.ORG_EXPORT)
+    scope = require_anywhere(request, Cap.ORG_EXPORT)
     filterset = org_filter(request)
     parent_path = Substr(OuterRef("path"), 1, (OuterRef("depth") - 1) * Organization.steplen)
     queryset = (
@@ -133,7 +114,7 @@ def _export_rows(
 @require_GET
 def import_template(request: HttpRequest) -> FileResponse:
     """The empty school list with one example row and a sheet explaining the values."""
-    _require_anywhere(request, Cap.ORG_IMPORT)
+    require_anywhere(request, Cap.ORG_IMPORT)
     parents = _import_parents(request)
     example_parent = parents[0].code if parents else "CODE"
     example = [
@@ -151,20 +132,11 @@ def import_template(request: HttpRequest) -> FileResponse:
         45,
         "否",
     ]
+    widths = [18, 16, 30, 20, 14, 14, 30, 12, 16, 16, 12, 14, 14]
     return xlsx_response(
         [
-            Sheet(
-                title="学校 Schools",
-                header=[c.header for c in COLUMNS],
-                rows=[example],
-                widths=[18, 16, 30, 20, 14, 14, 30, 12, 16, 16, 12, 14, 14],
-            ),
-            Sheet(
-                title="说明 Help",
-                header=[_("Column"), _("Required"), _("What to write")],
-                rows=_help_rows(parents),
-                widths=[26, 22, 70],
-            ),
+            LAYOUT.sheet("学校 Schools", [example], widths),
+            LAYOUT.help_sheet(_help_rows(parents), [26, 22, 70]),
         ],
         filename="school-import-template.xlsx",
     )
@@ -195,12 +167,7 @@ def _help_rows(parents: list[Organization]) -> Iterator[list[Any]]:
         "staff": _("A whole number. Blank: 0."),
         "boarding": _("Yes or no. Blank: no."),
     }
-    for column in COLUMNS:
-        yield [
-            column.header,
-            _("Required") if column.required else "",
-            str(notes.get(column.key, "")),
-        ]
+    yield from LAYOUT.help_rows(notes)
     yield []
     yield [
         _(
@@ -210,11 +177,11 @@ def _help_rows(parents: list[Organization]) -> Iterator[list[Any]]:
     ]
     yield []
     yield [_("School kinds"), "中文", "English"]
-    for value, chinese, english in importer.choice_names(SchoolKind):
+    for value, chinese, english in LAYOUT.choice_names(SchoolKind):
         yield [value, chinese, english]
     yield []
     yield [_("Ownership"), "中文", "English"]
-    for value, chinese, english in importer.choice_names(Ownership):
+    for value, chinese, english in LAYOUT.choice_names(Ownership):
         yield [value, chinese, english]
     yield []
     yield [_("Yes / no"), "中文", "English"]
@@ -229,81 +196,11 @@ def _help_rows(parents: list[Organization]) -> Iterator[list[Any]]:
 # --- import: upload, dry run, commit -----------------------------------------------------------
 
 
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a school list and see the dry run: every row new / update / error."""
-    _require_anywhere(request, Cap.ORG_IMPORT)
-    user = current_user(request)
-    if request.method != "POST":
-        return _upload_page(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, form, status=400)
-    upload = form.cleaned_data["file"]
-    try:
-        plan = importer.plan_import(user, upload)
-    except XlsxError as exc:
-        form.add_error("file", exc.message)
-        return _upload_page(request, form, status=400)
-    if not plan.ok:
-        return _preview(request, plan, None, upload.name, status=422)
-    batch = importer.stage_batch(user, upload, plan)
-    return _preview(request, plan, batch, batch.original_name)
-
-
-def _stored_plan(request: HttpRequest, pk: int) -> tuple[ImportBatch, Any] | HttpResponse:
-    """The user's staged batch checked again, or the page to show instead."""
-    _require_anywhere(request, Cap.ORG_IMPORT)
-    batch = importer.get_batch_for_user(request.user, pk)
-    if batch.is_committed:
-        return _already_imported(request, batch)
-    try:
-        return batch, importer.plan_batch(request.user, batch)
-    except XlsxError as exc:
-        return _upload_again(request, exc.message)
-
-
-@login_required
-@require_GET
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    checked = _stored_plan(request, pk)
-    if isinstance(checked, HttpResponse):
-        return checked
-    batch, plan = checked
-    return _preview(request, plan, batch, batch.original_name, status=200 if plan.ok else 422)
-
-
-@login_required
-@require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Check the stored file again and write every row in one transaction, or none."""
-    checked = _stored_plan(request, pk)
-    if isinstance(checked, HttpResponse):
-        return checked
-    batch, plan = checked
-    if not plan.ok:
-        # The data changed since the dry run (e.g. someone took a code): show why, write nothing.
-        return _preview(request, plan, None, batch.original_name, status=422)
-    try:
-        result = actions.do_import_schools(
-            request.user, plan.school_rows(), batch=batch, request=request
-        )
-    except Conflict as exc:
-        if ImportBatch.objects.filter(pk=batch.pk, committed_at__isnull=False).exists():
-            return _already_imported(request, batch)
-        return _preview(request, plan, None, batch.original_name, status=409, problem=str(exc))
-    except ActionError as exc:
-        return _preview(request, plan, None, batch.original_name, status=422, problem=str(exc))
-    except DatabaseError:
-        logger.exception("school import %s failed", batch.pk)
-        return _preview(
-            request,
-            plan,
-            batch,
-            batch.original_name,
-            status=500,
-            problem=_("The import failed and nothing was saved. Try again in a moment."),
-        )
+def _write_schools(request: HttpRequest, batch: ImportBatch, plan: ImportPlan) -> HttpResponse:
+    """The commit of a clean school list: every row in one transaction."""
+    result = actions.do_import_schools(
+        request.user, plan.school_rows(), batch=batch, request=request
+    )
     messages.success(
         request,
         _("Import finished: %(created)s new schools, %(updated)s updated, %(same)s unchanged.")
@@ -312,38 +209,14 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("orgs:list")
 
 
-def _preview(
-    request: HttpRequest,
-    plan: ImportPlan,
-    batch: ImportBatch | None,
-    filename: str | None,
-    *,
-    status: int = 200,
-    problem: str = "",
-) -> HttpResponse:
-    return render(
-        request,
-        "orgs/import_preview.html",
-        {
-            "plan": plan,
-            "batch": batch if plan.ok else None,
-            "filename": filename or "",
-            "problem": problem,
-        },
-        status=status,
-    )
-
-
-def _already_imported(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
-    return render(request, "orgs/import_done.html", {"batch": batch}, status=409)
-
-
-def _upload_page(
-    request: HttpRequest, form: UploadForm, status: int = 200, problem: str = ""
-) -> HttpResponse:
-    context = {"form": form, "max_rows": settings.IMPORT_MAX_ROWS, "problem": problem}
-    return render(request, "orgs/import.html", context, status=status)
-
-
-def _upload_again(request: HttpRequest, message: str) -> HttpResponse:
-    return _upload_page(request, UploadForm(), status=400, problem=message)
+# Upload a school list and see the dry run (every row new / update / error), see it again,
+# commit it (the stored file is checked again first; nothing is written if a row fails).
+PAGES = ImportPages(
+    cap=Cap.ORG_IMPORT,
+    uploads=importer.uploads,
+    app="orgs",
+    write=_write_schools,
+    logger=logger,
+    failure_log="school import %s failed",
+)
+import_upload, import_preview, import_commit = PAGES.views()
