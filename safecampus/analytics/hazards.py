@@ -3,9 +3,10 @@ page, the API and every other place that shows hazard counts.
 
 ``hazard_stats(qs, today=...)`` works on ANY hazard queryset, already scoped to the user and
 filtered with ``HazardFilter`` exactly like the ledger, so that a number on the statistics page
-is the number of rows the ledger shows for the same filters. Everything is counted in SQL:
-one aggregate for the headline and one grouped query per breakdown, whatever the number of
-hazards.
+is the number of rows the ledger shows for the same filters. Everything is counted in SQL,
+whatever the number of hazards: on PostgreSQL in ONE scan of the queryset (its own SQL wrapped
+in a GROUPING SETS aggregate), elsewhere with one aggregate for the headline and one grouped
+query per breakdown (the reference implementation; both count ``conditions(today)``).
 
 Definitions (also in docs/hazards.md, "Statistics"). All counts are over the hazards in the
 queryset, i.e. those *found* in the chosen period (found_from/found_to filter ``found_on``),
@@ -48,7 +49,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Aggregate, Count, F, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Aggregate, BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -80,23 +83,32 @@ MEASURES = (
 RATES = ("rectification_rate", "on_time_rate")
 
 
-def measures(today: datetime.date) -> dict[str, Aggregate]:
-    """The SQL aggregates of every measure (the definitions above, in one place)."""
+def conditions(today: datetime.date) -> dict[str, Q | None]:
+    """The condition a hazard meets to count in each measure (None: every hazard counts); the
+    definitions above, in one place, for both ways of counting them."""
     is_open = Q(state__in=OPEN_STATES)
     closed = Q(state=State.CLOSED)
     on_time = Q(rectification_type=RectificationType.IMMEDIATE) | Q(closed_on__lte=F("deadline"))
     return {
-        "found": Count("pk"),
-        "closed": Count("pk", filter=closed),
-        "in_rectification": Count("pk", filter=is_open),
-        "awaiting_verification": Count("pk", filter=Q(state=State.AWAITING_VERIFICATION)),
-        "overdue": Count("pk", filter=overdue_q(today)),
-        "immediate": Count("pk", filter=Q(rectification_type=RectificationType.IMMEDIATE)),
-        "dismissed": Count("pk", filter=Q(state=State.DISMISSED)),
-        "reopened": Count("pk", filter=Q(reopened_count__gt=0)),
-        "major": Count("pk", filter=Q(severity=Severity.MAJOR)),
-        "supervised": Count("pk", filter=is_open & Q(supervising_org__isnull=False)),
-        "closed_on_time": Count("pk", filter=closed & on_time),
+        "found": None,
+        "closed": closed,
+        "in_rectification": is_open,
+        "awaiting_verification": Q(state=State.AWAITING_VERIFICATION),
+        "overdue": overdue_q(today),
+        "immediate": Q(rectification_type=RectificationType.IMMEDIATE),
+        "dismissed": Q(state=State.DISMISSED),
+        "reopened": Q(reopened_count__gt=0),
+        "major": Q(severity=Severity.MAJOR),
+        "supervised": is_open & Q(supervising_org__isnull=False),
+        "closed_on_time": closed & on_time,
+    }
+
+
+def measures(today: datetime.date) -> dict[str, Aggregate]:
+    """The SQL aggregates of every measure (the definitions above, in one place)."""
+    return {
+        name: Count("pk") if condition is None else Count("pk", filter=condition)
+        for name, condition in conditions(today).items()
     }
 
 
@@ -119,6 +131,92 @@ def _grouped(qs: QuerySet[Hazard], key: Any, today: datetime.date) -> dict[Any, 
         base = base.annotate(group_key=key)
     rows = base.values(field).annotate(**measures(today)).order_by()
     return {row[field]: row for row in rows}
+
+
+# The breakdowns counted straight from a column of the hazard.
+BREAKDOWN_FIELDS = {
+    "category": "category_id",
+    "severity": "severity",
+    "source": "source",
+    "state": "state",
+}
+Counted = tuple[dict[str, Any], dict[str, dict[Any, dict[str, Any]]]]
+
+
+def _org_width(root: Organization | None) -> int | None:
+    """Length of the org_path prefix that names a child of ``root``; None: no by-org breakdown
+    (no root, or a school: hazards sit at schools, a school has nothing below it)."""
+    if root is None or root.level == Level.SCHOOL:
+        return None
+    return (root.depth + 1) * Organization.steplen
+
+
+def _count_orm(
+    qs: QuerySet[Hazard], today: datetime.date, root: Organization | None, width: int | None
+) -> Counted:
+    """Headline and groups with one aggregate query per breakdown (any database; the reference
+    for ``_count_one_scan``)."""
+    totals = qs.aggregate(**measures(today))
+    groups = {name: _grouped(qs, field, today) for name, field in BREAKDOWN_FIELDS.items()}
+    if root is not None and width is not None:
+        # hazards outside root would only make groups that match no child
+        groups["org"] = _grouped(
+            qs.filter(org_path__startswith=root.path), Substr("org_path", 1, width), today
+        )
+    return totals, groups
+
+
+def _count_one_scan(
+    qs: QuerySet[Hazard], today: datetime.date, width: int | None
+) -> Counted | None:
+    """PostgreSQL: headline and every breakdown in ONE scan of ``qs`` (GROUPING SETS). The
+    queryset's own SQL is the subquery, with a key column per breakdown and a flag per measure
+    (the very conditions of ``measures``), so the counts are those of ``_count_orm``. None when
+    the queryset cannot be wrapped (empty, sliced or combined): count it the ORM way."""
+    query = qs.query
+    if query.is_sliced or query.combinator or query.is_empty():
+        return None
+    connection = connections[qs.db]
+    keys: dict[str, Any] = {f"k_{name}": F(field) for name, field in BREAKDOWN_FIELDS.items()}
+    if width is not None:
+        keys["k_org"] = Substr("org_path", 1, width)
+    flags = {
+        f"m_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+        for name, condition in conditions(today).items()
+        if condition is not None
+    }
+    inner = qs.order_by().values("pk", **keys, **flags)
+    try:
+        inner_sql, params = inner.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:
+        return None
+    qn = connection.ops.quote_name
+    columns = [qn(key) for key in keys]
+    counts = [
+        f"COUNT(*) FILTER (WHERE {qn('m_' + name)}) AS {qn(name)}"
+        if f"m_{name}" in flags
+        else f"COUNT(*) AS {qn(name)}"
+        for name in MEASURES
+    ]
+    select = ", ".join([*(f"GROUPING({column})" for column in columns), *columns, *counts])
+    sets = ", ".join(["()", *(f"({column})" for column in columns)])
+    # Only quoted aliases of our own around the queryset's compiled SQL; values are all params.
+    sql = f"SELECT {select} FROM ({inner_sql}) AS counted GROUP BY GROUPING SETS ({sets})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [key.removeprefix("k_") for key in keys]
+    totals: dict[str, Any] = {}
+    groups: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in names}
+    for row in rows:
+        grouping, values = row[: len(names)], row[len(names) : 2 * len(names)]
+        measured = dict(zip(MEASURES, row[2 * len(names) :], strict=True))
+        if all(grouping):
+            totals = measured
+            continue
+        index = list(grouping).index(0)  # one key per grouping set
+        groups[names[index]][values[index]] = measured
+    return totals, groups
 
 
 def _choice_rows(
@@ -146,17 +244,9 @@ def _category_rows(groups: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _org_rows(
-    qs: QuerySet[Hazard], root: Organization, today: datetime.date
-) -> list[dict[str, Any]]:
-    """One row per child of ``root``, in tree order: the hazards are grouped by the first
-    ``(root.depth + 1) * steplen`` characters of their org_path (one indexed prefix scan)."""
-    if root.level == Level.SCHOOL:
-        return []  # hazards sit at schools: a school has nothing below it to break down
-    width = (root.depth + 1) * Organization.steplen
-    groups = _grouped(
-        qs.filter(org_path__startswith=root.path), Substr("org_path", 1, width), today
-    )
+def _org_rows(groups: dict[Any, dict[str, Any]], root: Organization) -> list[dict[str, Any]]:
+    """One row per child of ``root``, in tree order, from the hazards grouped by the first
+    ``(root.depth + 1) * steplen`` characters of their org_path."""
     children = list(
         Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1)
         .order_by("path")
@@ -187,16 +277,23 @@ def hazard_stats(
 ) -> dict[str, Any]:
     """Headline measures and rates of ``qs`` at the top level, plus the breakdowns
     ``by_category``, ``by_severity``, ``by_source``, ``by_state`` and (with ``root``)
-    ``by_org``. See the module docstring for every definition. 6 queries (8 with a bureau as
-    ``root``)."""
+    ``by_org``. See the module docstring for every definition. On PostgreSQL the counts take
+    one scan (GROUPING SETS), so 2 queries (3 with a bureau as ``root``: its children);
+    elsewhere one query per breakdown, 6 (8)."""
     qs = qs.order_by()
-    totals = _with_rates(qs.aggregate(**measures(today)))
+    width = _org_width(root)
+    counted = None
+    if connections[qs.db].vendor == "postgresql":
+        counted = _count_one_scan(qs, today, width)
+    if counted is None:
+        counted = _count_orm(qs, today, root, width)
+    totals, groups = counted
     return {
         "today": today,
-        **totals,
-        "by_category": _category_rows(_grouped(qs, "category_id", today)),
-        "by_severity": _choice_rows(_grouped(qs, "severity", today), Severity.choices),
-        "by_source": _choice_rows(_grouped(qs, "source", today), Source.choices),
-        "by_state": _choice_rows(_grouped(qs, "state", today), State.choices),
-        "by_org": _org_rows(qs, root, today) if root is not None else [],
+        **_with_rates(totals),
+        "by_category": _category_rows(groups["category"]),
+        "by_severity": _choice_rows(groups["severity"], Severity.choices),
+        "by_source": _choice_rows(groups["source"], Source.choices),
+        "by_state": _choice_rows(groups["state"], State.choices),
+        "by_org": _org_rows(groups["org"], root) if root is not None and width is not None else [],
     }
