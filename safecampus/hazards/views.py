@@ -115,6 +115,28 @@ def ledger_filter(request: HttpRequest) -> HazardFilter:
     return filterset
 
 
+# What the ledger table shows: loading only these makes a page ~25% cheaper (bench/README.md).
+LEDGER_COLUMNS = (
+    "id",
+    "org_path",
+    "found_on",
+    "deadline",
+    "state",
+    "severity",
+    "title",
+    "org__id",
+    "org__name",
+    "category__id",
+    "category__name_zh",
+    "category__name_en",
+    "responsible__id",
+    "responsible__username",
+    "responsible__display_name",
+    "supervising_org__id",
+    "supervising_org__name",
+)
+
+
 @login_required
 @require_GET
 def hazard_ledger(request: HttpRequest) -> HttpResponse:
@@ -125,7 +147,9 @@ def hazard_ledger(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
         sort = DEFAULT_SORT
-    rows, next_cursor = keyset_page(filterset.qs, sort, request.GET.get("after"))
+    rows, next_cursor = keyset_page(
+        filterset.qs.only(*LEDGER_COLUMNS), sort, request.GET.get("after")
+    )
     params = filterset.data.copy()
     params.pop("sort", None)
     filters_only = params.urlencode()
