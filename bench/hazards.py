@@ -53,7 +53,7 @@ from safecampus.hazards.filters import HazardFilter  # noqa: E402
 from safecampus.hazards.listing import hazard_filter  # noqa: E402
 from safecampus.hazards.models import Hazard, HazardCategory  # noqa: E402
 from safecampus.hazards.queries import ledger  # noqa: E402
-from safecampus.hazards.views import DEFAULT_SORT, keyset_page  # noqa: E402
+from safecampus.hazards.views import DEFAULT_SORT, LEDGER_COLUMNS, keyset_page  # noqa: E402
 from safecampus.lib.scoping import Grant, Scope, forget_scope  # noqa: E402
 from safecampus.orgs.choices import Level  # noqa: E402
 from safecampus.orgs.models import Organization  # noqa: E402
@@ -184,7 +184,7 @@ LIMIT {limit}
 
 def app_page(user: User, data: dict[str, Any]) -> list[Hazard]:
     filterset = hazard_filter(request_for(fresh(user), data))
-    rows, _next = keyset_page(filterset.qs, DEFAULT_SORT, None)
+    rows, _next = keyset_page(filterset.qs.only(*LEDGER_COLUMNS), DEFAULT_SORT, None)
     return rows
 
 
