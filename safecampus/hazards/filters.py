@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.hazards.choices import OPEN_STATES, RectificationType, Severity, Source, State
 from safecampus.hazards.models import Hazard, HazardCategory, overdue_q
+from safecampus.orgs.active import active_org
 from safecampus.orgs.filters import BOOL_CHOICES
 from safecampus.orgs.models import Organization
 
@@ -73,7 +74,12 @@ class HazardFilter(django_filters.FilterSet):
 
     def filter_org(self, qs: QuerySet[Hazard], name: str, value: int) -> QuerySet[Hazard]:
         # The caller's own queryset is already scoped; an outside org simply matches nothing.
-        org = Organization.objects.filter(pk=value).only("path").first()
+        # The default "within" is the request's active org, already loaded: no second lookup.
+        current = active_org(self.request) if self.request is not None else None
+        if current is not None and current.pk == value:
+            org: Organization | None = current
+        else:
+            org = Organization.objects.filter(pk=value).only("path").first()
         return qs.filter(org_path__startswith=org.path) if org else qs.none()
 
     def filter_open(self, qs: QuerySet[Hazard], name: str, value: bool) -> QuerySet[Hazard]:

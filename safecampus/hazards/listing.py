@@ -21,4 +21,4 @@ def hazard_filter(request: HttpRequest) -> HazardFilter:
     current = active_org(request)
     if not data.get("org") and current is not None:
         data["org"] = str(current.pk)
-    return HazardFilter(data, queryset=ledger(request.user))
+    return HazardFilter(data, queryset=ledger(request.user), request=request)
