@@ -11,10 +11,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from safecampus.hazards.choices import Transition
+from safecampus.hazards.choices import Severity, Transition
 from safecampus.hazards.models import Hazard
 from safecampus.notify.outbox import enqueue
-from safecampus.orgs.models import Membership
+from safecampus.orgs.models import Membership, Organization
 from safecampus.orgs.roles import Cap, roles_with
 
 
@@ -55,6 +55,7 @@ def _send(
     robots_from: str = "",
 ) -> bool:
     body = f"{hazard.org.name} · {hazard.title}"
+    robots_from = robots_from or _robot_root(hazard)
     return enqueue(
         kind=kind,
         key=key,
@@ -65,6 +66,16 @@ def _send(
         org_path=hazard.org_path,
         robots_from=robots_from,
     )
+
+
+def _robot_root(hazard: Hazard) -> str:
+    """Whose group chats hear about day-to-day steps: the school's; for a major hazard also
+    the bureau directly above; for a supervised one, from the supervising bureau down."""
+    if hazard.supervising_org_id:
+        return hazard.supervising_org.path  # type: ignore[union-attr]
+    if hazard.severity == Severity.MAJOR:
+        return hazard.org_path[: -Organization.steplen]
+    return hazard.org_path
 
 
 def hazard_reported(hazard: Hazard) -> None:
