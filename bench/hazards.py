@@ -9,7 +9,7 @@ test; it only reads.
     .venv/bin/python bench/hazards.py --runs 50 --exports 5 --no-plans
 
 The application side goes through the code the pages use: HazardFilter over queries.ledger,
-views.keyset_page, analytics.hazards.hazard_stats, views_excel's export rows and lib.xlsx; the
+listing.keyset_page, analytics.hazards.hazard_stats, views_excel's export rows and lib.xlsx; the
 SQL side is one hand-written query (or the same handful of queries) on a cursor. The two are
 run alternately so that a busy machine slows both alike. Exports run in fresh subprocesses so
 that the peak RSS (VmHWM) of each is its own.
@@ -50,10 +50,14 @@ from safecampus.accounts.models import User  # noqa: E402
 from safecampus.analytics.hazards import hazard_stats  # noqa: E402
 from safecampus.hazards.choices import OPEN_STATES, OVERDUE_STATES  # noqa: E402
 from safecampus.hazards.filters import HazardFilter  # noqa: E402
-from safecampus.hazards.listing import hazard_filter  # noqa: E402
+from safecampus.hazards.listing import (  # noqa: E402
+    DEFAULT_SORT,
+    hazard_filter,
+    keyset_page,
+)
 from safecampus.hazards.models import Hazard, HazardCategory  # noqa: E402
 from safecampus.hazards.queries import ledger  # noqa: E402
-from safecampus.hazards.views import DEFAULT_SORT, LEDGER_COLUMNS, keyset_page  # noqa: E402
+from safecampus.hazards.views import LEDGER_COLUMNS  # noqa: E402
 from safecampus.lib.scoping import Grant, Scope, forget_scope  # noqa: E402
 from safecampus.orgs.choices import Level  # noqa: E402
 from safecampus.orgs.models import Organization  # noqa: E402

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -27,6 +24,7 @@ from safecampus.hazards.api_lifecycle import router as lifecycle_router
 from safecampus.hazards.choices import PhotoKind
 from safecampus.hazards.filters import HazardFilter
 from safecampus.hazards.forms import ReportForm
+from safecampus.hazards.listing import DEFAULT_SORT, decode_cursor, keyset_page
 from safecampus.hazards.models import Hazard, HazardCategory
 from safecampus.hazards.queries import ledger
 from safecampus.hazards.schemas import (
@@ -49,9 +47,6 @@ from safecampus.orgs.roles import Cap
 
 router = Router(tags=["hazards"])
 
-# Newest first; the (found_on, id) index serves both the order and the keyset.
-ORDER = ("-found_on", "-id")
-
 
 def _filterset(user: Any, filters: HazardFilterQuery) -> HazardFilter:
     data = filters.model_dump(exclude_none=True)
@@ -63,29 +58,6 @@ def _filterset(user: Any, filters: HazardFilterQuery) -> HazardFilter:
 def _require_hazard_view(user: Any) -> None:
     if not scope_for(user).can_anywhere(Cap.HAZARD_VIEW):
         raise PermissionDenied(Cap.HAZARD_VIEW)
-
-
-# --- keyset pagination ----------------------------------------------------------------------
-# A province ledger has a million rows: pages continue "after this row" on the indexed
-# (found_on, id) order instead of OFFSET, so page 1000 costs what page 1 costs.
-
-
-def encode_cursor(hazard: Hazard) -> str:
-    raw = json.dumps([hazard.found_on.isoformat(), hazard.pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> tuple[datetime.date, int]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value, pk = json.loads(raw)
-        if not isinstance(pk, int) or not isinstance(value, str):
-            raise ValueError(token)
-        return datetime.date.fromisoformat(value), pk
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise ActionError(
-            _("This cursor is not valid; start again from the first page."), "after"
-        ) from None
 
 
 # --- the ledger -----------------------------------------------------------------------------
@@ -106,17 +78,12 @@ def list_hazards(
 ) -> dict[str, Any]:
     user = current_user(request)
     _require_hazard_view(user)
-    qs = _filterset(user, filters).qs.order_by(*ORDER)
-    if paging.after:
-        found_on, pk = decode_cursor(paging.after)
-        qs = qs.filter(Q(found_on__lt=found_on) | Q(found_on=found_on, pk__lt=pk))
-    rows = list(qs[: paging.limit + 1])
-    more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    return {
-        "items": [hazard_out(h) for h in rows],
-        "next": encode_cursor(rows[-1]) if more else None,
-    }
+    qs = _filterset(user, filters).qs
+    # The page's keyset (newest found first): the API refuses a cursor it did not write.
+    if paging.after and decode_cursor(paging.after) is None:
+        raise ActionError(_("This cursor is not valid; start again from the first page."), "after")
+    rows, after = keyset_page(qs, DEFAULT_SORT, paging.after, paging.limit)
+    return {"items": [hazard_out(h) for h in rows], "next": after}
 
 
 @router.get(

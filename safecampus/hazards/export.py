@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.hazards.choices import OVERDUE_STATES, RectificationType, Severity, Source, State
+from safecampus.hazards.listing import DEFAULT_SORT, SORTS
 from safecampus.hazards.models import Hazard, HazardCategory
-from safecampus.hazards.views import DEFAULT_SORT, SORTS, ledger_filter
+from safecampus.hazards.views import ledger_filter
 from safecampus.lib.scoping import Scope
 from safecampus.orgs.choices import Level
 from safecampus.orgs.models import Organization

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from safecampus.hazards import views
+from safecampus.hazards import listing
 from safecampus.hazards.models import Hazard
 from safecampus.hazards.tests.helpers import FOUND, report
 
@@ -129,12 +129,12 @@ def test_the_org_filter_defaults_to_the_active_org(as_user, city_admin, world, c
 def test_keyset_pages_show_every_row_exactly_once(
     as_user, county_officer, world, categories, monkeypatch, sort
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 4)
     created = _bulk(world, categories, 23)
     seen, pages = _walk(as_user(county_officer), {"sort": sort})
     assert sorted(seen) == sorted(h.pk for h in created)
     assert len(seen) == len(set(seen)) and pages == 6
-    field, descending = views.SORTS[sort]
+    field, descending = listing.SORTS[sort]
     rows = {h.pk: h for h in created}
     keys = [getattr(rows[pk], field) for pk in seen]
     present = [k for k in keys if k is not None]
@@ -145,7 +145,7 @@ def test_keyset_pages_show_every_row_exactly_once(
 def test_the_next_page_link_keeps_the_filters(
     as_user, county_officer, world, categories, monkeypatch
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
     _bulk(world, categories, 5, state="assigned", deadline=_soon(0))
     _bulk(world, categories, 5, state="reported", deadline=None)
     client = as_user(county_officer)
@@ -195,7 +195,7 @@ def test_the_yes_no_filters_start_unset(as_user, county_officer, world):
 def test_later_pages_seek_by_key_instead_of_offset(
     as_user, county_officer, world, categories, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 3)
     _bulk(world, categories, 8)
     client = as_user(county_officer)
     after = client.get(URL).context["next_cursor"]
