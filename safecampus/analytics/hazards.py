@@ -55,6 +55,7 @@ from django.db.models import Aggregate, BooleanField, Count, ExpressionWrapper, 
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from safecampus.analytics.counts import Area, count_cells
 from safecampus.hazards.choices import (
     OPEN_STATES,
     RectificationType,
@@ -219,6 +220,28 @@ def _count_one_scan(
     return totals, groups
 
 
+def _count_precounted(
+    qs: QuerySet[Hazard], today: datetime.date, area: Area, width: int | None
+) -> Counted:
+    """PostgreSQL, whole bureaus' hazards over whole months: every measure but overdue from
+    the cells the triggers keep (analytics/counts.py), overdue (which depends on the day) by one
+    scan of just the overdue hazards."""
+    totals, groups = count_cells(area, width)
+    overdue = _count_one_scan(qs.filter(overdue_q(today)), today, width)
+    overdue_totals, overdue_groups = overdue if overdue is not None else ({}, {})
+    totals["overdue"] = overdue_totals.get("found") or 0
+    for name, by_key in overdue_groups.items():
+        for key, counts in by_key.items():
+            groups[name].setdefault(key, {})["overdue"] = counts["found"]
+    return totals, groups
+
+
+def _has_bureaus(children: list[Organization]) -> bool:
+    """The cells count by bureau, so they break down only by child bureaus (the schools
+    directly under a bureau with bureaus below it make one row either way)."""
+    return any(child.level != Level.SCHOOL for child in children)
+
+
 def _choice_rows(
     groups: dict[Any, dict[str, Any]], choices: list[tuple[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -244,17 +267,24 @@ def _category_rows(groups: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _org_rows(groups: dict[Any, dict[str, Any]], root: Organization) -> list[dict[str, Any]]:
-    """One row per child of ``root``, in tree order, from the hazards grouped by the first
-    ``(root.depth + 1) * steplen`` characters of their org_path."""
-    children = list(
+def _children(root: Organization) -> list[Organization]:
+    return list(
         Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1)
         .order_by("path")
         .only("pk", "path", "depth", "code", "name", "level")
     )
-    has_bureaus = any(child.level != Level.SCHOOL for child in children)
+
+
+def _org_rows(
+    groups: dict[Any, dict[str, Any]], root: Organization, children: list[Organization]
+) -> list[dict[str, Any]]:
+    """One row per child of ``root``, in tree order, from the hazards grouped by the first
+    ``(root.depth + 1) * steplen`` characters of their org_path (pre-counted cells put the
+    schools directly under ``root`` under ``root.path`` itself)."""
+    has_bureaus = _has_bureaus(children)
     rows: list[dict[str, Any]] = []
-    direct: dict[str, int] = dict.fromkeys(MEASURES, 0)
+    under_root = groups.get(root.path, {})
+    direct: dict[str, int] = {name: under_root.get(name) or 0 for name in MEASURES}
     direct_schools = 0
     for child in children:
         counts = groups.get(child.path, {})
@@ -273,17 +303,31 @@ def _org_rows(groups: dict[Any, dict[str, Any]], root: Organization) -> list[dic
 
 
 def hazard_stats(
-    qs: QuerySet[Hazard], *, today: datetime.date, root: Organization | None = None
+    qs: QuerySet[Hazard],
+    *,
+    today: datetime.date,
+    root: Organization | None = None,
+    precounted: Area | None = None,
 ) -> dict[str, Any]:
     """Headline measures and rates of ``qs`` at the top level, plus the breakdowns
     ``by_category``, ``by_severity``, ``by_source``, ``by_state`` and (with ``root``)
     ``by_org``. See the module docstring for every definition. On PostgreSQL the counts take
     one scan (GROUPING SETS), so 2 queries (3 with a bureau as ``root``: its children);
-    elsewhere one query per breakdown, 6 (8)."""
+    elsewhere one query per breakdown, 6 (8).
+
+    ``precounted``: the caller vouches that ``qs`` is exactly every hazard of that area (under
+    those bureaus, found in those whole months, no other filter); on PostgreSQL the counts then
+    come from the pre-counted cells, whatever the number of hazards (``_count_precounted``),
+    unless ``by_org`` would need a row per school (a root with only schools below it)."""
     qs = qs.order_by()
     width = _org_width(root)
+    children = _children(root) if root is not None and width is not None else []
     counted = None
-    if connections[qs.db].vendor == "postgresql":
+    postgres = connections[qs.db].vendor == "postgresql"
+    by_schools = width is not None and not _has_bureaus(children)
+    if postgres and precounted is not None and not by_schools:
+        counted = _count_precounted(qs, today, precounted, width)
+    elif postgres:
         counted = _count_one_scan(qs, today, width)
     if counted is None:
         counted = _count_orm(qs, today, root, width)
@@ -295,5 +339,9 @@ def hazard_stats(
         "by_severity": _choice_rows(groups["severity"], Severity.choices),
         "by_source": _choice_rows(groups["source"], Source.choices),
         "by_state": _choice_rows(groups["state"], State.choices),
-        "by_org": _org_rows(groups["org"], root) if root is not None and width is not None else [],
+        "by_org": (
+            _org_rows(groups["org"], root, children)
+            if root is not None and width is not None
+            else []
+        ),
     }

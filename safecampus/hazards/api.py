@@ -24,7 +24,12 @@ from safecampus.hazards.api_lifecycle import router as lifecycle_router
 from safecampus.hazards.choices import PhotoKind
 from safecampus.hazards.filters import HazardFilter
 from safecampus.hazards.forms import ReportForm
-from safecampus.hazards.listing import DEFAULT_SORT, decode_cursor, keyset_page
+from safecampus.hazards.listing import (
+    DEFAULT_SORT,
+    decode_cursor,
+    keyset_page,
+    precounted_area,
+)
 from safecampus.hazards.models import Hazard, HazardCategory
 from safecampus.hazards.queries import ledger
 from safecampus.hazards.schemas import (
@@ -133,7 +138,8 @@ def stats(request: HttpRequest, filters: Query[HazardFilterQuery]) -> dict[str, 
     _require_hazard_view(user)
     filterset = _filterset(user, filters)
     root = _stats_root(user, filterset)
-    result = hazard_stats(filterset.qs, today=timezone.localdate(), root=root)
+    area = precounted_area(filterset, user, root)
+    result = hazard_stats(filterset.qs, today=timezone.localdate(), root=root, precounted=area)
     result["root"] = org_ref(root)
     result["by_category"] = [
         {k: v for k, v in row.items() if k != "category"} for row in result["by_category"]

@@ -8,14 +8,20 @@ import base64
 import binascii
 import datetime
 import json
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 
+from safecampus.analytics.counts import Area
 from safecampus.hazards.filters import HazardFilter
 from safecampus.hazards.models import Hazard
 from safecampus.hazards.queries import ledger
+from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org
+from safecampus.orgs.choices import Level
+from safecampus.orgs.models import Organization
+from safecampus.orgs.roles import CAPABILITIES, Cap
 
 
 def hazard_filter(request: HttpRequest) -> HazardFilter:
@@ -30,6 +36,37 @@ def hazard_filter(request: HttpRequest) -> HazardFilter:
     if not data.get("org") and current is not None:
         data["org"] = str(current.pk)
     return HazardFilter(data, queryset=ledger(request.user), request=request)
+
+
+# The filters the pre-counted statistics can answer (a whole area over whole months).
+PRECOUNTED_FILTERS = {"org", "found_from", "found_to"}
+
+
+def precounted_area(filterset: HazardFilter, user: Any, root: Organization | None) -> Area | None:
+    """The area whose statistics may come from the pre-counted cells: when the filters select
+    exactly every hazard under some bureaus that the user sees whole (nothing but the area and
+    whole months of found dates filtered); None otherwise."""
+    if not filterset.is_valid():
+        return None
+    data = filterset.form.cleaned_data
+    used = {name for name, value in data.items() if value not in (None, "", [], ())}
+    if used - PRECOUNTED_FILTERS:
+        return None
+    grants = [g for g in scope_for(user).grants if Cap.HAZARD_VIEW in CAPABILITIES[g.role]]
+    if data.get("org") is not None:
+        # the chosen area, when the user sees all of it (``root`` is the chosen org)
+        if root is None or root.pk != data["org"] or root.level == Level.SCHOOL:
+            return None
+        if not any(root.path.startswith(grant.path) for grant in grants):
+            return None
+        paths = [root.path]
+    else:
+        # everything the user sees: the top-most of their areas, if they are all bureaus
+        levels = {grant.path: grant.level for grant in grants}
+        paths = [p for p in levels if not any(p != o and p.startswith(o) for o in levels)]
+        if any(levels[path] == Level.SCHOOL for path in paths):
+            return None
+    return Area.of(paths, data.get("found_from"), data.get("found_to"))
 
 
 PAGE_SIZE = 50

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from safecampus.analytics.hazards import RATES, hazard_stats
 from safecampus.hazards.filters import HazardFilter
-from safecampus.hazards.listing import hazard_filter
+from safecampus.hazards.listing import hazard_filter, precounted_area
 from safecampus.lib.forms import bureau_select
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org
@@ -104,7 +104,8 @@ def hazard_stats_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(Cap.HAZARD_VIEW)
     filterset = _stats_filter(request)
     root = _root(request, filterset)
-    stats = hazard_stats(filterset.qs, today=timezone.localdate(), root=root)
+    area = precounted_area(filterset, request.user, root)
+    stats = hazard_stats(filterset.qs, today=timezone.localdate(), root=root, precounted=area)
     base: QueryDict = filterset.data.copy()
     ledger_url, stats_url = reverse("hazards:ledger"), reverse("hazards:stats")
     for name, param in (
