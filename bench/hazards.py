@@ -40,7 +40,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import QuerySet  # noqa: E402
 from django.http import HttpRequest, QueryDict  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -54,6 +53,7 @@ from safecampus.hazards.listing import (  # noqa: E402
     DEFAULT_SORT,
     hazard_filter,
     keyset_page,
+    precounted_area,
 )
 from safecampus.hazards.models import Hazard, HazardCategory  # noqa: E402
 from safecampus.hazards.queries import ledger  # noqa: E402
@@ -284,14 +284,17 @@ GROUP BY GROUPING SETS ((), (category_id), (severity), (source), (state))
 
 def app_stats(user: User, data: dict[str, Any] | None) -> dict[str, Any]:
     """As the statistics page: the ledger's filters, the chosen org as the breakdown root."""
+    today = timezone.localdate()
     if data is None:  # the whole province: no "within", every city
-        qs: QuerySet[Hazard] = HazardFilter(QueryDict(), queryset=ledger(fresh(user))).qs
-        return hazard_stats(qs, today=timezone.localdate(), root=None)
+        filterset = HazardFilter(QueryDict(), queryset=ledger(fresh(user)))
+        area = precounted_area(filterset, user, None)
+        return hazard_stats(filterset.qs, today=today, root=None, precounted=area)
     filterset = hazard_filter(request_for(fresh(user), data))
     filterset.is_valid()
     chosen = filterset.form.cleaned_data.get("org")
     root = visible_orgs(user).filter(pk=int(chosen)).first() if chosen else None
-    return hazard_stats(filterset.qs, today=timezone.localdate(), root=root)
+    area = precounted_area(filterset, user, root)
+    return hazard_stats(filterset.qs, today=today, root=root, precounted=area)
 
 
 def bench_stats(runs: int, city: Organization, county: Organization, plans: bool) -> None:

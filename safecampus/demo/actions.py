@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.models import User
+from safecampus.analytics import counts as stats_cells
 from safecampus.audit.log import record
 from safecampus.demo import hazards as demo_hazards
 from safecampus.demo import sink
@@ -210,7 +211,7 @@ def do_generate_demo_province(
         )
     writer = ProvinceWriter(password_hash, progress)
     writer.write_cities(plans)
-    with sink.checks_deferred(BULK_TABLES):
+    with sink.checks_deferred(BULK_TABLES), stats_cells.paused():
         writer.write_hazards(
             plans,
             hazards.count,

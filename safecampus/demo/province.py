@@ -1,10 +1,13 @@
-"""A demo province for benchmarks (DESIGN.md "Scale"): ~14 cities, 30,000 schools, their
+"""A demo province for benchmarks (DESIGN.md "Scale"): ~14 cities, 30,000 schools, ~300,000
 logins, and 1,000,000 hidden hazards found over 3 years.
 
 The tree has no province level (Level is city / county / town / school), so each city is a
-root. Each city is planned like the demo city (demo.city) under its own name and code, and the
-hazards come from the same generator (demo.hazards) as the demo city's. Rows are written with
-COPY on PostgreSQL (demo.sink), in explicit id order, so a province takes minutes, not hours.
+root. Each city is planned like the demo city (demo.city) under its own name and code, then
+staffed as a real one would be (``staff_city``): every school gets teachers in proportion to
+its staff and guards in proportion to its students, every bureau its safety staff, inspectors
+(督学) and read-only leaders; the demo city keeps only a login or two per role. The hazards
+come from the same generator (demo.hazards) as the demo city's. Rows are written with COPY on
+PostgreSQL (demo.sink), in explicit id order, so a province takes minutes, not hours.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ import datetime
 import itertools
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
 
 from safecampus.accounts.models import User
+from safecampus.analytics.models import HazardCount
 from safecampus.demo import hazards as demo_hazards
 from safecampus.demo import names, sink
-from safecampus.demo.city import CityIdentity, CityPlan, SchoolPlan, plan_city
+from safecampus.demo.city import BureauPlan, CityIdentity, CityPlan, Login, SchoolPlan, plan_city
 from safecampus.demo.hazard_records import HAZARD_COLUMNS, HazardRecord, Person
 from safecampus.demo.mix import apportion
 from safecampus.hazards.models import (
@@ -33,6 +37,7 @@ from safecampus.hazards.models import (
 )
 from safecampus.orgs.choices import Level, OrgStatus
 from safecampus.orgs.models import Campus, Membership, Organization
+from safecampus.orgs.roles import Role
 
 PROVINCE_CODE = "99"  # no real province has it: every demo code starts with 99
 DEFAULT_SEED = 2012
@@ -41,6 +46,25 @@ DEFAULT_SCHOOLS = 30_000
 DEFAULT_HAZARDS = 1_000_000
 DEFAULT_YEARS = 3
 CHUNK = 20_000  # hazards generated and written per round
+LOGIN_CHUNK = 50_000  # users (and their memberships) written per round
+
+# Who holds a login, beyond the principal and the safety officer every school has. Teachers
+# report hazards from the classroom and the playground: one in seven staff (the class teachers
+# and those on safety duty, 安全值日) rather than all of them. A school keeps a guard on duty
+# (专职保安) and one more per full thousand students. 30,000 schools then have ~300,000 logins.
+STAFF_PER_TEACHER_LOGIN = 7
+STUDENTS_PER_EXTRA_GUARD = 1000
+# Bureaus: a county's safety section grows with its schools, and its inspectors (责任督学)
+# each look after about ten schools; a city adds a few staff per thousand schools and an
+# inspector per five of the schools it runs itself (市直).
+COUNTY_SCHOOLS_PER_STAFF = 100
+COUNTY_SCHOOLS_PER_INSPECTOR = 10
+COUNTY_VIEWERS = 2
+CITY_STAFF = 4
+CITY_SCHOOLS_PER_EXTRA_STAFF = 1000
+CITY_INSPECTORS = 6
+CITY_DIRECT_SCHOOLS_PER_INSPECTOR = 5
+CITY_VIEWERS = 3
 
 ORG_COLUMNS = (
     "id",
@@ -80,6 +104,7 @@ USER_COLUMNS = (
     "must_change_password",
     "session_version",
 )
+MEMBERSHIP_ROW = ("user_id", "org_id", "role", "created_at")
 HAZARD_ROW = ("id", *("category_id" if c == "category" else c for c in HAZARD_COLUMNS))
 _CATEGORY = HAZARD_COLUMNS.index("category")
 EVENT_ROW = ("hazard_id", "actor_id", "verb", "from_state", "to_state", "note", "created_at")
@@ -107,6 +132,7 @@ WRITTEN = (
     RectificationPlan,
     PlanMilestone,
     Revisit,
+    HazardCount,
 )
 EXPLICIT_IDS = (Organization, User, Hazard, RectificationPlan)
 # The big tables: their indexes and foreign keys are built after the load (sink.checks_deferred).
@@ -129,13 +155,91 @@ def city_identities(seed: int, count: int) -> list[CityIdentity]:
 
 
 def plan_province(seed: int, cities: int, schools: int) -> list[CityPlan]:
-    """Cities of uneven size (±40%) that add up to ``schools``."""
+    """Cities of uneven size (±40%) that add up to ``schools``, fully staffed."""
     rng = random.Random(seed)
     sizes = apportion(schools, [rng.uniform(0.6, 1.4) for _ in range(cities)])
     return [
-        plan_city(seed * 1000 + i, size, identity)
+        staff_city(plan_city(seed * 1000 + i, size, identity), random.Random(f"staff-{seed}-{i}"))
         for i, (size, identity) in enumerate(zip(sizes, city_identities(seed, cities), strict=True))
     ]
+
+
+def school_staffing(students: int, staff: int) -> dict[str, int]:
+    """How many teacher and guard logins a school of this size has."""
+    return {
+        Role.TEACHER: max(1, round(staff / STAFF_PER_TEACHER_LOGIN)),
+        Role.GUARD: 1 + students // STUDENTS_PER_EXTRA_GUARD,
+    }
+
+
+def bureau_staffing(level: str, schools: int, direct_schools: int) -> dict[str, int]:
+    """How many staff, inspector and viewer logins a bureau has: ``schools`` in its area,
+    ``direct_schools`` of them its own (a city's 市直 schools)."""
+    if level == Level.CITY:
+        return {
+            Role.CITY_STAFF: CITY_STAFF + schools // CITY_SCHOOLS_PER_EXTRA_STAFF,
+            Role.INSPECTOR: CITY_INSPECTORS + direct_schools // CITY_DIRECT_SCHOOLS_PER_INSPECTOR,
+            Role.VIEWER: CITY_VIEWERS,
+        }
+    return {
+        Role.COUNTY_STAFF: 2 + schools // COUNTY_SCHOOLS_PER_STAFF,
+        Role.INSPECTOR: max(2, round(schools / COUNTY_SCHOOLS_PER_INSPECTOR)),
+        Role.VIEWER: COUNTY_VIEWERS,
+    }
+
+
+def staff_city(plan: CityPlan, rng: random.Random) -> CityPlan:
+    """The planned city with every school and bureau staffed (see STAFF_PER_TEACHER_LOGIN)."""
+    total = sum(1 for _ in plan.schools())
+
+    def school(s: SchoolPlan) -> SchoolPlan:
+        wanted = school_staffing(s.students, s.staff)
+        return replace(s, logins=_staffed(rng, s.code, s.logins, wanted))
+
+    def bureau(b: BureauPlan, schools: int) -> BureauPlan:
+        wanted = bureau_staffing(b.level, schools, len(b.schools))
+        logins = _staffed(rng, b.code, b.logins, wanted)
+        return replace(b, logins=logins, schools=tuple(school(s) for s in b.schools))
+
+    return replace(
+        plan,
+        city=bureau(plan.city, total),
+        counties=tuple(bureau(c, len(c.schools)) for c in plan.counties),
+    )
+
+
+# The username word of each role ("990101_inspector", "990101_inspector2" ...).
+_LOGIN_WORDS: dict[str, str] = {
+    Role.CITY_STAFF: "staff",
+    Role.COUNTY_STAFF: "staff",
+    Role.INSPECTOR: "inspector",
+    Role.VIEWER: "viewer",
+    Role.TEACHER: "teacher",
+    Role.GUARD: "guard",
+}
+
+
+def _staffed(
+    rng: random.Random, code: str, logins: tuple[Login, ...], wanted: dict[str, int]
+) -> tuple[Login, ...]:
+    """``logins`` grown to ``wanted`` logins of each role. The demo city's well-known login
+    of a role ("…_teacher") comes last among its role's: the hazard generator takes the last
+    login of each role as the one who finds, fixes or checks hazards (demo.hazards.city_slots),
+    so those stay the logins a demo user tries first."""
+    have = {login.role for login in logins}
+    planned = [*logins]
+    planned += [Login(f"{code}_{_LOGIN_WORDS[r]}", "", r) for r in wanted if r not in have]
+    out: list[Login] = []
+    for login in planned:
+        word = _LOGIN_WORDS.get(login.role, "")
+        out += [
+            Login(f"{code}_{word}{n}", names.person_name(rng), login.role)
+            for n in range(2, wanted.get(login.role, 0) + 1)
+        ]
+        out.append(
+            login if login.display_name else replace(login, display_name=names.person_name(rng))
+        )
+    return tuple(out)
 
 
 @dataclass
@@ -143,6 +247,7 @@ class Written:
     orgs: int = 0
     campuses: int = 0
     users: int = 0
+    memberships: int = 0
     hazards: int = 0
     events: int = 0
     plans: int = 0
@@ -178,16 +283,18 @@ class ProvinceWriter:
         self.written.campuses = sink.write(
             Campus, ("school_id", "name", "address", "is_main"), self._campus_rows(plans)
         )
-        users, memberships = [], []
-        for plan in plans:
-            for login, code in plan.logins():
+        self.progress("orgs", self.written.orgs)
+        logins = ((login, code) for plan in plans for login, code in plan.logins())
+        while chunk := list(itertools.islice(logins, LOGIN_CHUNK)):
+            users, memberships = [], []
+            for login, code in chunk:
                 self.people[login.username] = Person(user_id, login.display_name)
                 users.append(self._user_row(user_id, login.username, login.display_name))
                 memberships.append((user_id, self.orgs[code][0], login.role, self.now))
                 user_id += 1
-        self.written.users = sink.write(User, USER_COLUMNS, users)
-        sink.write(Membership, ("user_id", "org_id", "role", "created_at"), memberships)
-        self.progress("orgs", self.written.orgs)
+            self.written.users += sink.write(User, USER_COLUMNS, users)
+            self.written.memberships += sink.write(Membership, MEMBERSHIP_ROW, memberships)
+        self.progress("users", self.written.users)
 
     def _city_rows(self, plan: CityPlan, step: int, next_id: int, rows: list[Any]) -> int:
         city_path = Organization._get_path("", 1, step)

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -347,6 +347,57 @@ def test_a_small_province_has_cities_as_roots_and_a_consistent_tree(db):
     assert not Hazard.objects.exclude(org_path=F("org__path")).exists()
     assert "600 hazards" in output
     assert AuditEvent.objects.get().verb == "demo.province"
+    if connection.vendor == "postgresql":
+        # loaded with the statistics triggers paused, then counted once; triggers back on
+        from safecampus.analytics.models import HazardCount
+
+        cells = HazardCount.objects.filter(dim="state")
+        assert sum(cell.found for cell in cells) == 600
+        Hazard.objects.filter(pk=Hazard.objects.first().pk).delete()
+        assert sum(cell.found for cell in cells.all()) == 599
+
+
+def test_a_province_staffs_every_school_and_bureau_by_its_size(db):
+    from safecampus.accounts.models import User
+    from safecampus.demo.province import bureau_staffing, school_staffing
+    from safecampus.orgs.roles import ROLE_LEVELS
+
+    output = demo_province(cities=2, schools=120, hazards=300)
+    orgs = {org.pk: org for org in Organization.objects.all()}
+    held: dict[int, Counter] = {pk: Counter() for pk in orgs}
+    for org_id, role in Membership.objects.values_list("org_id", "role"):
+        assert org_id in orgs  # on SQLite the foreign key is only checked at a commit
+        held[org_id][role] += 1
+    schools = [org for org in orgs.values() if org.level == Level.SCHOOL]
+    for school in schools:
+        wanted = school_staffing(school.students, school.staff)
+        assert wanted[Role.TEACHER] >= 1 and wanted[Role.GUARD] >= 1
+        assert held[school.pk] == Counter({Role.PRINCIPAL: 1, Role.SAFETY_OFFICER: 1, **wanted}), (
+            school.code
+        )
+    for bureau in (org for org in orgs.values() if org.level != Level.SCHOOL):
+        below = [s for s in schools if s.path.startswith(bureau.path)]
+        direct = sum(1 for s in below if s.depth == bureau.depth + 1)
+        wanted = bureau_staffing(bureau.level, len(below), direct)
+        admin = Role.CITY_ADMIN if bureau.level == Level.CITY else Role.COUNTY_ADMIN
+        assert held[bureau.pk] == Counter({admin: 1, **wanted}), bureau.code
+    # Bigger schools have more teachers and guards; about ten logins a school in all.
+    big = max(schools, key=lambda s: s.students)
+    small = min(schools, key=lambda s: s.students)
+    assert held[big.pk][Role.TEACHER] > held[small.pk][Role.TEACHER]
+    assert held[big.pk][Role.GUARD] > held[small.pk][Role.GUARD]
+    users = User.objects.count()
+    assert 7 * len(schools) < users < 13 * len(schools)
+    assert f"{users} users" in output
+    # One membership per login, each at a level its role may be held at.
+    assert Membership.objects.count() == users
+    assert not User.objects.exclude(memberships__isnull=False).exists()
+    for org_id, role in Membership.objects.values_list("org_id", "role").distinct():
+        assert orgs[org_id].level in ROLE_LEVELS[role]
+    # Hazards stay with the people of their own school: whoever fixes one works there.
+    responsible = Hazard.objects.exclude(responsible=None).values_list("org_id", "responsible_id")
+    at_school = set(Membership.objects.values_list("org_id", "user_id"))
+    assert responsible and all(pair in at_school for pair in responsible)
 
 
 def test_the_province_can_still_grow_through_the_orm(db):

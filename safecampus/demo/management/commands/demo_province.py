@@ -39,9 +39,13 @@ MAX_HAZARDS = 20_000_000
 
 
 class Command(BaseCommand):
+    # Start of the phase being timed (planning, organisations, users, hazards, indexes).
+    _phase_started = 0.0
+    _hazards_started = 0.0
+
     help = (
         "Build a demo province for benchmarks: ~14 cities (each a root of the tree), 30,000 "
-        "schools with their logins and 1,000,000 hidden hazards over 3 years. Needs an empty "
+        "schools with ~300,000 logins and 1,000,000 hidden hazards over 3 years. Needs an empty "
         "database; use PostgreSQL (DATABASE_URL) for the full size."
     )
 
@@ -93,9 +97,10 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         plans = plan_province(options["seed"], cities, schools)
+        self._phase_started = time.monotonic()
         self.stdout.write(
             _("Planned %(cities)s cities in %(seconds).1f s; writing ...")
-            % {"cities": len(plans), "seconds": time.monotonic() - started}
+            % {"cities": len(plans), "seconds": self._phase_started - started}
         )
         hazard_options = HazardOptions(
             count=hazards,
@@ -115,6 +120,16 @@ class Command(BaseCommand):
         except Conflict as error:
             raise CommandError(str(error)) from None
         written = time.monotonic()
+        self.stdout.write(
+            _(
+                "  Hazards written in %(hazards).0f s; indexes, foreign keys and commit "
+                "%(indexes).0f s"
+            )
+            % {
+                "hazards": self._phase_started - self._hazards_started,
+                "indexes": written - self._phase_started,
+            }
+        )
         sink.analyze(WRITTEN)
         self.stdout.write(
             self.style.SUCCESS(
@@ -161,11 +176,21 @@ class Command(BaseCommand):
             )
 
     def _progress(self, what: str, count: int, started: float) -> None:
-        seconds = time.monotonic() - started
+        """Prints each phase's own time and the time so far; hazards come in chunks, so their
+        phase ends with the last chunk (printed in handle)."""
+        now = time.monotonic()
+        seconds, phase = now - started, now - self._phase_started
+        self._phase_started = now
         if what == "orgs":
             self.stdout.write(
-                _("  %(n)s organisations and their logins written (%(s).0f s)")
-                % {"n": count, "s": seconds}
+                _("  %(n)s organisations and their campuses written in %(phase).1f s (%(s).0f s)")
+                % {"n": count, "phase": phase, "s": seconds}
+            )
+        elif what == "users":
+            self._hazards_started = now
+            self.stdout.write(
+                _("  %(n)s users and their memberships written in %(phase).1f s (%(s).0f s)")
+                % {"n": count, "phase": phase, "s": seconds}
             )
         elif count % 100_000 < 20_000 or count < 100_000:
             self.stdout.write(_("  %(n)s hazards written (%(s).0f s)") % {"n": count, "s": seconds})
