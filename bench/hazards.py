@@ -192,6 +192,24 @@ def app_page(user: User, data: dict[str, Any]) -> list[Hazard]:
     return rows
 
 
+SCOPE_SQL = """
+SELECT m.org_id, o.path, o.level, m.role FROM orgs_membership m
+JOIN orgs_organization o ON o.id = m.org_id
+WHERE m.user_id = %s AND NOT (o.status = 'closed' AND o.level = 'school')
+"""
+
+
+def hand_request(user: User, data: dict[str, Any], page: str, params: list[Any]) -> Any:
+    """What a hand-written page must look up as well: who may see what (the user's roles), the
+    chosen area's path and the chosen category (both from ids in the query string)."""
+    sql(SCOPE_SQL, [user.pk])
+    if "org" in data:
+        sql("SELECT path FROM orgs_organization WHERE id = %s", [data["org"]])
+    if "category" in data:
+        sql("SELECT id, code FROM hazards_hazardcategory WHERE id = %s", [data["category"]])
+    return sql(page, params)
+
+
 def bench_pages(runs: int, city: Organization, county: Organization, plans: bool) -> None:
     admin = User.objects.get(username=f"{city.code}_admin")
     fire = HazardCategory.objects.get(code="fire")
@@ -219,6 +237,18 @@ def bench_pages(runs: int, city: Organization, county: Organization, plans: bool
         rows = app_page(admin, data)
         assert [h.pk for h in rows] == [r[0] for r in sql(query, params)][:PAGE], name
         report(name, "page", app, raw, f"{len(rows)} rows")
+        app, raw = alternate(
+            lambda d=data: app_page(admin, d),
+            lambda q=query, p=params, d=data: hand_request(admin, d, q, p),
+            runs,
+        )
+        report(
+            "  same, hand SQL doing the request's lookups too",
+            "page",
+            app,
+            raw,
+            "scope, chosen org, category, page",
+        )
         if plans:
             with CaptureQueriesContext(connection) as captured:
                 app_page(admin, data)

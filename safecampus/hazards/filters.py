@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safecampus.hazards.choices import OPEN_STATES, RectificationType, Severity, Source, State
 from safecampus.hazards.models import Hazard, HazardCategory, overdue_q
+from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org
 from safecampus.orgs.filters import BOOL_CHOICES
 from safecampus.orgs.models import Organization
@@ -75,9 +76,15 @@ class HazardFilter(django_filters.FilterSet):
     def filter_org(self, qs: QuerySet[Hazard], name: str, value: int) -> QuerySet[Hazard]:
         # The caller's own queryset is already scoped; an outside org simply matches nothing.
         # The default "within" is the request's active org, already loaded: no second lookup.
+        # So is an org the user holds a role at (loaded with the user's scope).
+        if value != int(value):
+            return qs.none()  # no organisation has id 2.5
         current = active_org(self.request) if self.request is not None else None
+        held = scope_for(self.request.user).orgs if self.request is not None else {}
         if current is not None and current.pk == value:
             org: Organization | None = current
+        elif int(value) in held:
+            org = held[int(value)]
         else:
             org = Organization.objects.filter(pk=value).only("path").first()
         return qs.filter(org_path__startswith=org.path) if org else qs.none()

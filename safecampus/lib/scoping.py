@@ -28,8 +28,11 @@ class Grant:
 
 
 class Scope:
-    def __init__(self, grants: list[Grant]):
+    def __init__(self, grants: list[Grant], orgs: list[Organization] | None = None):
         self.grants = grants
+        # The organisations of the grants, when loaded with them: the org switcher's default
+        # and usual choice is one of these, so a page needs no query of its own for it.
+        self.orgs: dict[int, Organization] = {org.pk: org for org in orgs or ()}
         paths = sorted({g.path for g in grants})
         # Keep only the top-most paths: a grant under another adds nothing to visibility.
         self.root_paths: list[str] = []
@@ -95,12 +98,15 @@ def scope_for(user: Any) -> Scope:
     from safecampus.orgs.choices import OrgStatus
     from safecampus.orgs.models import Membership
 
-    rows = (
+    memberships = list(
         Membership.objects.filter(user=user)
         .exclude(org__status=OrgStatus.CLOSED, org__level="school")
-        .values_list("org_id", "org__path", "org__level", "role")
+        .select_related("org")
     )
-    scope = Scope([Grant(*row) for row in rows])
+    scope = Scope(
+        [Grant(m.org_id, m.org.path, m.org.level, m.role) for m in memberships],
+        [m.org for m in memberships],
+    )
     setattr(user, _CACHE_ATTR, scope)
     return scope
 

@@ -21,9 +21,14 @@ def active_org(request: HttpRequest) -> Organization | None:
         scope = scope_for(user)
         chosen = request.session.get(SESSION_KEY)
         if chosen:
-            org = Organization.objects.filter(scope.q(), pk=chosen).first()
+            org = (
+                scope.orgs.get(chosen) or Organization.objects.filter(scope.q(), pk=chosen).first()
+            )
         if org is None and scope.root_paths:
-            org = Organization.objects.filter(path=scope.root_paths[0]).first()
+            top = scope.root_paths[0]
+            org = next((o for o in scope.orgs.values() if o.path == top), None)
+            if org is None:
+                org = Organization.objects.filter(path=top).first()
     setattr(request, _ATTR, org)
     return org
 
