@@ -77,10 +77,12 @@ INSTALLED_APPS = [
     "safecampus.notify",
     "safecampus.analytics",
     "safecampus.demo",
+    "safecampus.ops",
     "safecampus.web",
 ]
 
 MIDDLEWARE = [
+    "safecampus.web.access_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,9 +141,16 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Short: a Redis that is down must cost a page a fraction of a second, not redis-py's 5 s.
+REDIS_SOCKET_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
 if REDIS_URL:
+    # Reads miss and writes do nothing while Redis is unreachable (safecampus/lib/cache.py).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "safecampus.lib.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_SOCKET_OPTIONS,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -200,7 +209,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 if env_bool("BEHIND_TLS_PROXY", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -232,6 +241,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "safecampus" / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Where `manage.py backup` writes its archives (docs/backup.md).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 MEDIA_URL = "/media/"  # never served directly: files go through permission-checked views
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
@@ -291,15 +302,79 @@ if HAZARD_ESCALATE_CITY_DAYS <= HAZARD_ESCALATE_COUNTY_DAYS:
         "HAZARD_ESCALATE_CITY_DAYS must be more than HAZARD_ESCALATE_COUNTY_DAYS."
     )
 
+# --- background jobs: Celery (docs/deploy.md "Background jobs (Celery)") --------------------
+# Without a broker (laptop mode) tasks run inline when called and `manage.py tick` from cron
+# does the periodic work; with one, `celery -A safecampus worker` and `... beat` do it.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, not when it starts, and given back to the
+# broker if its worker dies: a tick killed mid-way runs again (every task is idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds one waiting task, not four
+CELERY_TASK_TIME_LIMIT = 30 * 60  # seconds; the longest a task may run before it is killed
+# Redis hands an unacknowledged task to another worker after this long: well above the time
+# limit, so a slow task is never run twice at once because the broker thought it lost.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * CELERY_TASK_TIME_LIMIT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a Redis restart, however long
+# A task running when the broker connection drops cannot be acknowledged any more and is
+# delivered again after the reconnect: stop it instead of letting two copies run.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: the outcome is in the database and log
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING below (JSON lines) in the worker too
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+TICK_INTERVAL_SECONDS = env_int("TICK_INTERVAL_SECONDS", 300, minimum=60)
+# ``expires``: a run that waited in the queue longer than its interval (the worker was down)
+# is dropped instead of piling up; the next one does the same work.
+CELERY_BEAT_SCHEDULE = {
+    "tick": {
+        "task": "safecampus.tick",
+        "schedule": TICK_INTERVAL_SECONDS,
+        "options": {"expires": TICK_INTERVAL_SECONDS},
+    },
+    "deliver-outbox": {
+        "task": "safecampus.deliver_outbox",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    "heartbeat": {"task": "safecampus.heartbeat", "schedule": 60, "options": {"expires": 60}},
+}
+
+# --- health and readiness (/healthz, /readyz; docs/deploy.md "Health and readiness") ---------
+READYZ_WORKER_STALE_MINUTES = env_int("READYZ_WORKER_STALE_MINUTES", 15, minimum=1)
+READYZ_OUTBOX_STALE_MINUTES = env_int("READYZ_OUTBOX_STALE_MINUTES", 30, minimum=1)
+
 # --- API -----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 API_PAGE_SIZE_MAX = 500
 
+# --- logging (docs/configure.md "Logging") ---------------------------------------------------
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the handler, so that every record (Django's, Celery's, ours) gets the request id.
+    "filters": {"context": {"()": "safecampus.lib.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "safecampus.lib.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {"axes": {"level": "WARNING"}},
 }

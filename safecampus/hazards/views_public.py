@@ -90,7 +90,10 @@ class StatusForm(forms.Form):
 
 # --- rate limits ---------------------------------------------------------------------------
 # Counters live in the Django cache (per process unless REDIS_URL is set): a window starts at
-# the first request from an address and lasts an hour (or a day).
+# the first request from an address and lasts an hour (or a day). While Redis is down the
+# cache reads as empty (safecampus/lib/cache.py, which logs the outage), so the limits fail
+# open on purpose: a parent must still be able to report a hazard, and the honeypot and the
+# school's triage still stand between a flood and anyone's to-do list.
 
 
 def _report_limits() -> list[tuple[str, int, int]]:

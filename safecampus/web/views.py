@@ -1,4 +1,4 @@
-"""Home page per role, health check, org switcher, error pages."""
+"""Home page per role, health and readiness checks, org switcher, error pages."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org, set_active_org
 from safecampus.orgs.queries import child_summaries, get_org_for_user, school_summary, subtree
 from safecampus.orgs.roles import Cap
+from safecampus.web import readiness
 
 
 @login_required
@@ -65,6 +66,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Every check of safecampus/web/readiness.py: HTTP 200 when all pass, else 503."""
+    ready, checks = readiness.run_checks()
+    body = {"status": "ok" if ready else "error", "checks": checks}
+    response = JsonResponse(body, status=200 if ready else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

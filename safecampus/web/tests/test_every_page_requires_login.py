@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {
     "accounts/login/",
     "healthz",
+    "readyz",
     "i18n/setlang/",
     "api/v1/openapi.json",
     "api/v1/docs",

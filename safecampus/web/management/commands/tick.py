@@ -1,19 +1,16 @@
 """``manage.py tick``: the periodic work, once. Run it from cron every few minutes
-(docs/notifications.md); Celery beat can call the same functions instead."""
+(docs/notifications.md), or let Celery beat run the same work (safecampus/web/tasks.py)."""
 
 from __future__ import annotations
 
 import datetime
-import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from safecampus.hazards import jobs as hazard_jobs
-from safecampus.notify.jobs import deliver_outbox
-
-logger = logging.getLogger(__name__)
+from safecampus.web.jobs import run_tick
 
 
 class Command(BaseCommand):
@@ -41,27 +38,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today: datetime.date | None = options["today"]
-        failed = []
-        for name, job in hazard_jobs.JOBS:
+        result = run_tick(options["today"], limit=options["limit"], send=not options["no_send"])
+        for name, _job in hazard_jobs.JOBS:
             label = hazard_jobs.LABELS.get(name, name)
-            try:
-                count = job(today)
-            except Exception:
-                # One broken job must not stop the others, nor the sending of what is queued.
-                logger.exception("tick: %s failed", name)
-                failed.append(name)
+            if name in result.failed:
                 self.stdout.write(_("%(job)s: FAILED (see the log)") % {"job": label})
             else:
-                self.stdout.write(f"{label}: {count}")
-        if not options["no_send"]:
-            done = deliver_outbox(limit=max(options["limit"], 0))
+                self.stdout.write(f"{label}: {result.counts[name]}")
+        if result.delivered is not None:
             self.stdout.write(
                 _(
                     "delivery: %(sent)d sent, %(retrying)d to retry, %(failed)d gave up, "
                     "%(deferred)d deferred"
                 )
-                % vars(done)
+                % vars(result.delivered)
             )
-        if failed:
-            raise CommandError("tick: failed jobs: " + ", ".join(failed))
+        if result.failed:
+            raise CommandError("tick: failed jobs: " + ", ".join(result.failed))
