@@ -45,9 +45,22 @@ class Cap(models.TextChoices):
     HAZARD_REVISIT = "hazard.revisit", _("Revisit closed hazards")
     HAZARD_IMPORT = "hazard.import", _("Import a hazard ledger from Excel")
     HAZARD_EXPORT = "hazard.export", _("Export the hazard ledger")
+    RISK_VIEW = "risk.view", _("View risk registers and four-colour maps")
+    RISK_MANAGE = "risk.manage", _("Keep a risk register: points, grading, campus map")
+    RISK_LIBRARY = "risk.library", _("Edit the bureau's risk library and grading rules")
+    DUTY_VIEW = "duty.view", _("View responsibility lists and their signatures")
+    DUTY_MANAGE = "duty.manage", _("Edit responsibility lists, grid, pairings and letters")
 
 
-_READ = {Cap.ORG_VIEW, Cap.ORG_EXPORT, Cap.USER_VIEW, Cap.HAZARD_VIEW, Cap.HAZARD_EXPORT}
+_READ = {
+    Cap.ORG_VIEW,
+    Cap.ORG_EXPORT,
+    Cap.USER_VIEW,
+    Cap.HAZARD_VIEW,
+    Cap.HAZARD_EXPORT,
+    Cap.RISK_VIEW,
+    Cap.DUTY_VIEW,
+}
 _BUREAU_ADMIN = set(Cap)
 # Bureau staff run the hazard work of their area day to day (DOMAIN.md §4.1: assign, verify).
 _BUREAU_HAZARD = {
@@ -57,7 +70,10 @@ _BUREAU_HAZARD = {
     Cap.HAZARD_VERIFY,
     Cap.HAZARD_REVISIT,
 }
-_GUARD = {Cap.ORG_VIEW, Cap.HAZARD_VIEW, Cap.HAZARD_REPORT}
+# ...and its risk and responsibility work: the county draws the plans (DOMAIN.md §3.2).
+_BUREAU_RISK = {Cap.RISK_MANAGE, Cap.RISK_LIBRARY, Cap.DUTY_MANAGE}
+# Everyone at a school sees its risks: the four-colour map is posted on campus (§3.3).
+_GUARD = {Cap.ORG_VIEW, Cap.HAZARD_VIEW, Cap.HAZARD_REPORT, Cap.RISK_VIEW}
 _TEACHER = _GUARD
 _SAFETY_OFFICER = {
     *_TEACHER,
@@ -66,14 +82,17 @@ _SAFETY_OFFICER = {
     Cap.HAZARD_RECTIFY,
     Cap.HAZARD_VERIFY,
     Cap.HAZARD_EXPORT,
+    Cap.RISK_MANAGE,
+    Cap.DUTY_VIEW,
 }
-_PRINCIPAL = {*_SAFETY_OFFICER, Cap.ORG_MANAGE, Cap.USER_MANAGE}
+# The principal also owns the school's responsibility lists (第一责任人, §2.3).
+_PRINCIPAL = {*_SAFETY_OFFICER, Cap.ORG_MANAGE, Cap.USER_MANAGE, Cap.DUTY_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(_BUREAU_ADMIN),
-    Role.CITY_STAFF: frozenset(_READ | _BUREAU_HAZARD),
+    Role.CITY_STAFF: frozenset(_READ | _BUREAU_HAZARD | _BUREAU_RISK),
     Role.COUNTY_ADMIN: frozenset(_BUREAU_ADMIN),
-    Role.COUNTY_STAFF: frozenset(_READ | _BUREAU_HAZARD),
+    Role.COUNTY_STAFF: frozenset(_READ | _BUREAU_HAZARD | _BUREAU_RISK),
     Role.INSPECTOR: frozenset(
         {
             Cap.ORG_VIEW,
@@ -83,6 +102,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.HAZARD_REPORT,
             Cap.HAZARD_VERIFY,
             Cap.HAZARD_REVISIT,
+            Cap.RISK_VIEW,
+            Cap.DUTY_VIEW,
         }
     ),
     # The principal is the first responsible person (第一责任人, §1): keeps the school's own
