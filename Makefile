@@ -14,7 +14,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/safecampus
 endif
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test check lint typecheck messages test-sqlite test-postgres serve system-deps bench clean
+.PHONY: demo test check lint typecheck messages test-sqlite test-postgres serve serve-prod system-deps bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ demo: $(STAMP)
 serve: $(STAMP) messages
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve-prod: production processes on this machine (gunicorn, Celery worker and beat) on the
+## local PostgreSQL and Redis, plain http on 127.0.0.1; DEMO=1 adds the demo city (docs/deploy.md)
+serve-prod: $(STAMP)
+	./scripts/system-deps.sh demo
+	GUNICORN_BIND=$(HOST):$(PORT) ./scripts/serve-prod.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
