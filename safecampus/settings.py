@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "safecampus.orgs",
     "safecampus.accounts",
     "safecampus.hazards",
+    "safecampus.risks",
     "safecampus.notify",
     "safecampus.analytics",
     "safecampus.demo",

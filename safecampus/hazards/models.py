@@ -143,6 +143,16 @@ class Hazard(models.Model):
         _("progress report every (days)"), null=True, blank=True
     )
     supervised_on = models.DateField(_("supervised since"), null=True, blank=True)
+    # Raised from a risk point of the school's register (风险点, §3): its open major hazards
+    # show the point as red.
+    risk_point = models.ForeignKey(
+        "risks.RiskPoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("risk point"),
+    )
     # Escalation after the deadline: 0 none, 1 county, 2 city (jobs.py).
     escalation_level = models.PositiveSmallIntegerField(default=0)
     reopened_count = models.PositiveSmallIntegerField(default=0)
