@@ -152,6 +152,7 @@ class Hazard(models.Model):
         blank=True,
         related_name="hazards",
         verbose_name=_("risk point"),
+        db_index=False,  # indexed CONCURRENTLY by migration 0005 (a big table)
     )
     # Escalation after the deadline: 0 none, 1 county, 2 city (jobs.py).
     escalation_level = models.PositiveSmallIntegerField(default=0)
@@ -175,6 +176,7 @@ class Hazard(models.Model):
             models.Index(fields=["org_path", "found_on"], name="hazard_path_found"),
             models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
             models.Index(fields=["found_on", "id"], name="hazard_found_id"),
+            models.Index(fields=["risk_point"], name="hazard_risk_point"),
         ]
 
     def __str__(self) -> str:
