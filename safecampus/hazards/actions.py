@@ -50,6 +50,7 @@ REPORT_FIELDS = [
     "rectification_type",
     "interim_measures",
     "cost_note",
+    "risk_point",
 ]
 Photos = Iterable[tuple[str, Any]]
 
@@ -136,6 +137,9 @@ def do_report_hazard(
     values = {k: v for k, v in fields.items() if k in REPORT_FIELDS}
     if not isinstance(values.get("category"), HazardCategory) or not values["category"].active:
         raise ActionError(_("Choose a category."), "category")
+    point = values.get("risk_point")
+    if point is not None and point.school_id != school.pk:
+        raise ActionError(_("The risk point belongs to another school."), "risk_point")
     photos = list(photos)
     kinds = {kind for kind, _upload in photos}
     immediate = values.get("rectification_type") == RectificationType.IMMEDIATE
@@ -171,6 +175,7 @@ def do_report_hazard(
             "severity": hazard.severity,
             "category": hazard.category.code,
             "source": hazard.source,
+            **({"risk_point": point.pk} if point is not None else {}),
         },
     )
     notifications.hazard_reported(hazard)

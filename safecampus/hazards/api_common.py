@@ -91,6 +91,7 @@ def hazard_detail(user: Any, pk: int) -> dict[str, Any]:
     return {
         **hazard_out(hazard),
         "description": hazard.description,
+        "risk_point": hazard.risk_point_id,
         "finder": user_ref(hazard.finder),
         "finder_name": hazard.finder_name,
         "interim_measures": hazard.interim_measures,

@@ -16,6 +16,7 @@ from safecampus.hazards.choices import RectificationType, RevisitResult, Severit
 from safecampus.hazards.models import HazardCategory
 from safecampus.lib.forms import set_queryset
 from safecampus.orgs.models import Organization
+from safecampus.risks.models import RiskPoint
 
 MAX_PHOTOS = 9
 
@@ -111,6 +112,15 @@ class ReportForm(forms.Form):
     )
     # Generated when the form is drawn: a retried POST (flaky network) creates one hazard.
     client_id = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
+    # Raised from a risk point of the school's register (风险点, §3); the action checks the
+    # point belongs to the school.
+    risk_point = forms.ModelChoiceField(
+        queryset=RiskPoint.objects.filter(active=True),
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("Risk point"),
+        error_messages={"invalid_choice": _("This risk point is not in a register.")},
+    )
 
     FIELDS = [
         "source",
@@ -123,6 +133,7 @@ class ReportForm(forms.Form):
         "rectification_type",
         "interim_measures",
         "cost_note",
+        "risk_point",
     ]
 
     def __init__(self, *args: Any, schools: Any = None, **kwargs: Any):

@@ -184,6 +184,9 @@ class RevisitOut(Schema):
 
 class HazardDetailOut(HazardOut):
     description: str
+    risk_point: int | None = Field(
+        None, description="Id of the risk point it was raised from (GET /risks/points/{id})."
+    )
     finder: UserRef | None
     finder_name: str
     interim_measures: str
@@ -261,6 +264,9 @@ class HazardCreateIn(InputSchema):
     interim_measures: str = ""
     cost_note: str = ""
     client_id: uuid.UUID | None = Field(None, description="A UUID made by the client.")
+    risk_point: int | None = Field(
+        None, description="Id of the risk point it was found at (GET /risks/points), if any."
+    )
     photos: list[PhotoDataIn] = Field(
         default_factory=list,
         max_length=10,

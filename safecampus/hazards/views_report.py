@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,12 +13,31 @@ from django.utils.translation import gettext as _
 
 from safecampus.hazards import actions
 from safecampus.hazards.forms import ReportForm
+from safecampus.hazards.models import HazardCategory
 from safecampus.hazards.queries import report_schools
 from safecampus.lib.errors import ActionError, Conflict
 from safecampus.lib.forms import apply_action_error
 from safecampus.lib.http import current_user
 from safecampus.orgs.active import active_org
 from safecampus.orgs.roles import Cap
+from safecampus.risks.queries import get_point_for_user
+
+
+def from_risk_point(user: Any, pk: str) -> dict[str, Any]:
+    """The report prefilled from a risk point of a register ("Raise a hazard" on the point's
+    page): its school, its text and place, the hazard category of the same code if any."""
+    point = get_point_for_user(user, pk)
+    place = " ".join(p for p in (point.area.name if point.area else "", point.location) if p)
+    initial: dict[str, Any] = {
+        "school": point.school_id,
+        "risk_point": point.pk,
+        "title": point.hazard[:120],
+        "location": place[:120],
+    }
+    category = HazardCategory.objects.filter(code=point.category.code, active=True).first()
+    if category is not None:
+        initial["category"] = category.pk
+    return initial
 
 
 @login_required
@@ -36,6 +57,8 @@ def hazard_new(request: HttpRequest) -> HttpResponse:
         initial["school"] = current.pk  # a school user's own school, preselected
     elif len(some) == 1:
         initial["school"] = some[0]
+    if request.GET.get("risk_point"):
+        initial.update(from_risk_point(user, request.GET["risk_point"]))
     if request.method != "POST":
         form = ReportForm(schools=schools, initial=initial)
         return render(request, "hazards/report.html", {"form": form})

@@ -19,12 +19,14 @@ from safecampus.risks.choices import REVIEW_DAYS, Level, Reason
 from safecampus.risks.grading import check_thresholds, score
 from safecampus.risks.models import (
     CampusArea,
+    CampusPlan,
     GradingPolicy,
     LibraryItem,
     RiskAssessment,
     RiskCategory,
     RiskPoint,
 )
+from safecampus.risks.plans import clean_shape, process_plan
 from safecampus.risks.queries import library_for, policy_for
 
 # What a register keeper may set on a point (no mass assignment).
@@ -340,6 +342,11 @@ def do_save_area(
         clash = clash.exclude(pk=area.pk)
     if clash.exists():
         raise ActionError(_("This school already has an area of that name."), "name")
+    if values.get("shape") is not None:
+        values["shape"] = clean_shape(values["shape"])  # 0..1 rectangle or 3–50-point polygon
+    plan = values.get("plan")
+    if plan is not None and plan.school_id != school.pk:
+        raise ActionError(_("Choose a plan of this school."), "plan")
     target = area or CampusArea(school=school)
     target.name = name
     for field in ("plan", "shape", "sort"):
@@ -348,3 +355,56 @@ def do_save_area(
     target.save()
     record("risk.area_saved", actor=actor, org=school, obj=target, changes={"name": name})
     return target
+
+
+@transaction.atomic
+def do_delete_area(actor: Any, area: CampusArea) -> None:
+    """Remove an area from the school and its map; its points stay in the register, with no
+    area, until they are placed again."""
+    area = CampusArea.objects.select_for_update().select_related("school").get(pk=area.pk)
+    require(actor, Cap.RISK_MANAGE, area.school)
+    points = list(area.points.values_list("pk", flat=True))
+    record(
+        "risk.area_deleted",
+        actor=actor,
+        org=area.school,
+        obj=area,
+        changes={"name": area.name, "points_unplaced": points},
+    )
+    area.delete()
+
+
+@transaction.atomic
+def do_upload_plan(actor: Any, school: Organization, upload: Any, *, title: str = "") -> CampusPlan:
+    """Upload the school's campus plan (校园平面图), or replace its image: the areas stay, as
+    their shapes are fractions of the image. The old file is removed once the change is
+    committed, so a failed upload leaves the old plan whole."""
+    require(actor, Cap.RISK_MANAGE, school)
+    _require_school(school)
+    image = process_plan(upload)  # before any write: a bad file writes nothing
+    plan = CampusPlan.objects.select_for_update().filter(school=school).first()
+    old_file = plan.image.name if plan is not None else ""
+    if plan is None:
+        plan = CampusPlan(school=school, campus=school.campuses.filter(is_main=True).first())
+    plan.title = title.strip()[:120] or plan.title
+    plan.width, plan.height = image.width, image.height
+    plan.uploaded_by = actor
+    plan.image.save(image.content.name or "plan.png", image.content, save=False)
+    storage, new_file = plan.image.storage, plan.image.name
+    try:
+        plan.save()
+        # Areas drawn before the plan existed (named in the register) now belong to it.
+        CampusArea.objects.filter(school=school, plan__isnull=True).update(plan=plan)
+        record(
+            "risk.plan_uploaded",
+            actor=actor,
+            org=school,
+            obj=plan,
+            changes={"size": [image.width, image.height], "replaced": bool(old_file)},
+        )
+    except Exception:
+        storage.delete(new_file)  # nothing half-written: no file without its row
+        raise
+    if old_file and old_file != new_file:
+        transaction.on_commit(lambda: storage.delete(old_file))
+    return plan

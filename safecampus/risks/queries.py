@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from safecampus.hazards.choices import OPEN_STATES, Severity
 from safecampus.hazards.models import Hazard
 from safecampus.lib.scoping import scope_for
+from safecampus.orgs.choices import Level as OrgLevel
+from safecampus.orgs.choices import OrgStatus
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import Cap
 from safecampus.risks.choices import RANK, Level
 from safecampus.risks.grading import Policy, default_policy
-from safecampus.risks.models import GradingPolicy, LibraryItem, RiskPoint
+from safecampus.risks.models import CampusArea, GradingPolicy, LibraryItem, RiskPoint
 
 
 def _under(paths: list[str], field: str = "org_path") -> Q:
@@ -89,3 +92,85 @@ def library_for(org: Organization) -> QuerySet[LibraryItem]:
 
 def rank(level: str) -> int:
     return RANK.get(level, 0)
+
+
+# --- pickers and summaries of the register pages --------------------------------------------
+
+
+def people_at(school: Organization) -> QuerySet[Any]:
+    """Who may be responsible for a risk point: active people with a role at the school (the
+    rule actions.check_person_at keeps)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__org=school)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def areas_of(school: Organization) -> QuerySet[CampusArea]:
+    return CampusArea.objects.filter(school=school).order_by("sort", "name")
+
+
+def register_schools(user: Any, within: Organization | None) -> QuerySet[Organization]:
+    """Open schools whose register the user may see, under ``within`` (the active org), each
+    with its count of points per level (one grouped query for the page)."""
+    scope = scope_for(user)
+    schools = Organization.objects.filter(
+        scope.q_with(Cap.RISK_VIEW), level=OrgLevel.SCHOOL, status=OrgStatus.ACTIVE
+    )
+    if within is not None:
+        schools = schools.filter(path__startswith=within.path)
+    live = Q(risk_points__active=True)
+    return schools.annotate(
+        points=Count("risk_points", filter=live),
+        **{
+            f"n_{level}": Count("risk_points", filter=live & Q(risk_points__level=level))
+            for level in Level.values
+        },
+    ).order_by("path")
+
+
+def level_counts(points: QuerySet[RiskPoint]) -> dict[str, int]:
+    """How many points show each level (an open major hazard shows red), and how many are
+    not graded yet: one aggregate query."""
+    from safecampus.risks.filters import displayed_level_q
+
+    totals = points.aggregate(
+        total=Count("pk"),
+        ungraded=Count("pk", filter=Q(level="") & Q(has_open_major=False)),
+        **{level: Count("pk", filter=displayed_level_q(level)) for level in Level.values},
+    )
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def get_library_item_for_user(user: Any, pk: Any) -> LibraryItem:
+    """A library entry (any version) the user may see: standard ones, and those of a bureau
+    in or above the user's scope with the risk capability."""
+    scope = scope_for(user)
+    if not scope.can_anywhere(Cap.RISK_VIEW):
+        raise Http404("library item")
+    try:
+        item = LibraryItem.objects.select_related("category", "owner").get(pk=int(pk))
+    except (LibraryItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("library item") from None
+    if item.owner is None:
+        return item
+    owner_path = item.owner.path
+    # Visible from the bureau itself, anything under it, or above it.
+    if any(
+        owner_path.startswith(path) or path.startswith(owner_path)
+        for path in scope.paths_with(Cap.RISK_VIEW)
+    ):
+        return item
+    raise Http404("library item")
+
+
+def versions_of(item: LibraryItem) -> QuerySet[LibraryItem]:
+    """Every version of an entry, newest first, with how many register points each feeds."""
+    return (
+        LibraryItem.objects.filter(owner=item.owner, code=item.code)
+        .select_related("created_by")
+        .annotate(used=Count("points"))
+        .order_by("-version")
+    )

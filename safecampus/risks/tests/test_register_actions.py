@@ -20,6 +20,8 @@ TODAY = datetime.date(2026, 9, 1)
 
 @pytest.fixture
 def library(db):
+    # only this test's own entries: the shipped library (migration 0002) is set aside
+    LibraryItem.objects.filter(owner=None).update(is_current=False)
     fire, _ = RiskCategory.objects.get_or_create(
         code="fire", defaults={"name_zh": "消防安全", "name_en": "Fire"}
     )
