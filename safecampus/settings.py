@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "safecampus.orgs",
     "safecampus.accounts",
     "safecampus.hazards",
+    "safecampus.duties",
     "safecampus.risks",
     "safecampus.notify",
     "safecampus.analytics",
@@ -350,6 +351,55 @@ CELERY_BEAT_SCHEDULE = {
 # --- health and readiness (/healthz, /readyz; docs/deploy.md "Health and readiness") ---------
 READYZ_WORKER_STALE_MINUTES = env_int("READYZ_WORKER_STALE_MINUTES", 15, minimum=1)
 READYZ_OUTBOX_STALE_MINUTES = env_int("READYZ_OUTBOX_STALE_MINUTES", 30, minimum=1)
+
+# --- early warning (docs/risks.md, "Early warning") -----------------------------------------
+
+
+def _named_numbers(name: str, raw: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """'a=1,b=2' over exactly ``keys``: unknown or missing names and non-numbers refuse."""
+    values: dict[str, int] = {}
+    for part in filter(None, (item.strip() for item in raw.split(","))):
+        key, _sep, number = part.partition("=")
+        key = key.strip()
+        if key not in keys or not number.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"{name} must be {','.join(k + '=<whole number>' for k in keys)}, got {raw!r}"
+            )
+        values[key] = int(number)
+    missing = [key for key in keys if key not in values]
+    if missing:
+        raise ImproperlyConfigured(f"{name} is missing {', '.join(missing)}: got {raw!r}")
+    return values
+
+
+SAFETY_INDEX_WEIGHTS = _named_numbers(
+    "SAFETY_INDEX_WEIGHTS",
+    env_str(
+        "SAFETY_INDEX_WEIGHTS",
+        "red_points=10,orange_points=4,open_hazards=1,overdue_hazards=3,"
+        "open_major_hazards=8,unsigned_lists=2",
+    ),
+    (
+        "red_points",
+        "orange_points",
+        "open_hazards",
+        "overdue_hazards",
+        "open_major_hazards",
+        "unsigned_lists",
+    ),
+)
+SAFETY_WARNING_LEVELS = _named_numbers(
+    "SAFETY_WARNING_LEVELS",
+    env_str("SAFETY_WARNING_LEVELS", "red=40,orange=20,yellow=8"),
+    ("red", "orange", "yellow"),
+)
+if (
+    not 0
+    < SAFETY_WARNING_LEVELS["yellow"]
+    < SAFETY_WARNING_LEVELS["orange"]
+    < SAFETY_WARNING_LEVELS["red"]
+):
+    raise ImproperlyConfigured("SAFETY_WARNING_LEVELS must rise: 0 < yellow < orange < red.")
 
 # --- API -----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.duties.queries import has_lists
 from safecampus.lib.scoping import scope_for
 from safecampus.notify.queries import unread_count
 from safecampus.orgs.active import active_org
@@ -18,9 +19,18 @@ NAV = [
     ("web:home", _("Home"), None),
     ("orgs:list", _("Organisations"), Cap.ORG_VIEW),
     ("hazards:ledger", _("Hidden hazards"), Cap.HAZARD_VIEW),
+    ("risks:home", _("Risks"), Cap.RISK_VIEW),
+    ("duties:home", _("Responsibilities"), Cap.DUTY_VIEW),
     ("accounts:user_list", _("Users"), Cap.USER_VIEW),
     ("audit:list", _("Audit trail"), Cap.AUDIT_VIEW),
 ]
+
+
+def _holds_list(name: str, user: Any) -> bool:
+    # A teacher or guard sees "Responsibilities" to sign their own list (no duty.view needed).
+    if name != "duties:home":
+        return False
+    return has_lists(user)
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -36,7 +46,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "active": current.split(":")[0] == name.split(":")[0],
         }
         for name, label, cap in NAV
-        if cap is None or scope.can_anywhere(cap)
+        if cap is None or scope.can_anywhere(cap) or _holds_list(name, user)
     ]
     return {
         "nav": nav,

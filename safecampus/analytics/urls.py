@@ -1,0 +1,5 @@
+from django.urls import path
+
+from safecampus.analytics import views
+
+urlpatterns = [path("", views.warning_page, name="warning")]
