@@ -14,7 +14,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/safecampus
 endif
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test check lint typecheck messages test-sqlite test-postgres serve serve-prod system-deps bench clean
+.PHONY: demo test check lint typecheck messages test-sqlite test-postgres serve serve-prod system-deps bench test-faults clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,13 @@ test: system-deps check test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/demo_city.py
+
+## test-faults: the slow fault tests (faults/; docs/deploy.md "Fault behaviour"): PostgreSQL
+## restarted under load, a Celery worker killed mid-task, Redis down, 20 concurrent transitions.
+## Each starts its own PostgreSQL 15 cluster, Redis, gunicorn and Celery worker on free ports,
+## never the shared ones. Not part of `make test` nor CI (faults/ is outside testpaths).
+test-faults: $(STAMP) messages
+	$(BIN)/pytest -p no:randomly -m faults -v -s faults
 
 clean:
 	rm -rf var/static test-artifacts .mypy_cache .ruff_cache

@@ -7,18 +7,22 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.utils import Error as DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safecampus.analytics.warning import school_warnings
 from safecampus.audit.log import record
 from safecampus.hazards.queries import open_counts, visible_hazards
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org, set_active_org
 from safecampus.orgs.queries import child_summaries, get_org_for_user, school_summary, subtree
 from safecampus.orgs.roles import Cap
+from safecampus.risks.choices import Level as RiskLevel
 from safecampus.web import readiness
 
 
@@ -38,6 +42,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if org is not None:
         context["summary"] = school_summary(subtree(org))
         context["children"] = child_summaries(org)
+        if scope.can(Cap.RISK_VIEW, org):
+            # The first thing a bureau officer sees: the schools at red warning (issue 5).
+            warnings = school_warnings(org, timezone.localdate())
+            context["red_warnings"] = [row for row in warnings if row.level == RiskLevel.RED]
+            context["warning_counts"] = {
+                level: sum(row.level == level for row in warnings) for level in RiskLevel.values
+            }
     return render(request, "web/home_bureau.html", context)
 
 
@@ -95,4 +106,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    # Rendered without the request's context processors, as Django's own handler500 is: they
+    # query the database (navigation, inbox count), which may be exactly what just failed
+    # (faults/test_postgres_restart.py), and then the visitor got gunicorn's bare error page.
+    if request.path.startswith("/api/"):
+        detail = _("Something went wrong on the server. Please try again.")
+        return JsonResponse({"detail": detail, "errors": {}}, status=500)
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -1,0 +1,1 @@
+"""Fault tests (docs/deploy.md "Fault behaviour"): run with `make test-faults`."""
