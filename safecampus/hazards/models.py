@@ -20,28 +20,17 @@ from safecampus.hazards.choices import (
     Source,
     State,
 )
+from safecampus.lib.models import ManagedCategory
 
 User = settings.AUTH_USER_MODEL
 
 
-class HazardCategory(models.Model):
+class HazardCategory(ManagedCategory):
     """A managed category list (§3.1); shipped with defaults, bureaus may add more."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("Chinese name"), max_length=60)
-    name_en = models.CharField(_("English name"), max_length=80)
-    sort = models.PositiveSmallIntegerField(default=100)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(ManagedCategory.Meta):
         verbose_name = _("hazard category")
         verbose_name_plural = _("hazard categories")
-        ordering = ["sort", "code"]
-
-    def __str__(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
 
 
 def overdue_q(today: datetime.date | None = None) -> models.Q:

@@ -7,34 +7,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from safecampus.lib.models import ManagedCategory, english
 from safecampus.risks.choices import Frequency, Level, Method, Reason
 
 User = settings.AUTH_USER_MODEL
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-class RiskCategory(models.Model):
+class RiskCategory(ManagedCategory):
     """A category of the risk library (§3.1), shipped with the 19 seed categories."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("Chinese name"), max_length=60)
-    name_en = models.CharField(_("English name"), max_length=80)
-    sort = models.PositiveSmallIntegerField(default=100)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(ManagedCategory.Meta):
         verbose_name = _("risk category")
         verbose_name_plural = _("risk categories")
-        ordering = ["sort", "code"]
-
-    def __str__(self) -> str:
-        return self.name_en if _english() else self.name_zh
 
 
 class LibraryItem(models.Model):
@@ -98,17 +84,15 @@ class LibraryItem(models.Model):
 
     @property
     def hazard(self) -> str:
-        return (self.hazard_en or self.hazard_zh) if _english() else self.hazard_zh
+        return (self.hazard_en or self.hazard_zh) if english() else self.hazard_zh
 
     @property
     def consequences(self) -> str:
-        return (
-            (self.consequences_en or self.consequences_zh) if _english() else self.consequences_zh
-        )
+        return (self.consequences_en or self.consequences_zh) if english() else self.consequences_zh
 
     @property
     def measures(self) -> str:
-        return (self.measures_en or self.measures_zh) if _english() else self.measures_zh
+        return (self.measures_en or self.measures_zh) if english() else self.measures_zh
 
     def applies_to(self, school_kind: str) -> bool:
         return "all" in self.school_kinds or school_kind in self.school_kinds
