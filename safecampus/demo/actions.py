@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.models import User
 from safecampus.analytics import counts as stats_cells
 from safecampus.audit.log import record
+from safecampus.demo import duty_lists, risk_links, sink
 from safecampus.demo import hazards as demo_hazards
-from safecampus.demo import sink
+from safecampus.demo import risks as demo_risks
 from safecampus.demo.city import BureauPlan, CityPlan, SchoolPlan
-from safecampus.demo.hazard_records import HAZARD_COLUMNS, HazardRecord, Person
+from safecampus.demo.hazard_records import HAZARD_COLUMNS, HazardRecord, Person, SchoolSlot
 from safecampus.demo.province import (
     BULK_TABLES,
     EXPLICIT_IDS,
@@ -29,6 +30,8 @@ from safecampus.demo.province import (
     Progress,
     ProvinceWriter,
 )
+from safecampus.demo.risk_store import EXPLICIT_IDS as RISK_EXPLICIT_IDS
+from safecampus.demo.risk_store import RegisterWriter, library_entries
 from safecampus.hazards.defaults import ensure_default_categories
 from safecampus.hazards.models import (
     Hazard,
@@ -95,8 +98,9 @@ class HazardOptions:
 def do_generate_demo_city(
     plan: CityPlan, password_hash: str, hazards: HazardOptions | None = None
 ) -> Organization:
-    """Create the planned city, its counties, schools, campuses and logins, and (with
-    ``hazards``) a year of hidden hazards found at its schools.
+    """Create the planned city, its counties, schools, campuses and logins, every school's
+    risk register and responsibility lists, and (with ``hazards``) a year of hidden hazards
+    found at its schools.
 
     ``password_hash`` is hashed once by the caller and shared by every demo account: hashing
     per user (argon2) would take minutes for a city. Refuses (Conflict) when the database
@@ -172,23 +176,56 @@ def do_generate_demo_city(
         batch_size=BATCH,
     )
     record("demo.generate", org=city, obj=city, actor_label=ACTOR_LABEL, changes=plan.counts())
+    orgs = {code: (org.pk, org.path) for code, org in orgs_by_code.items()}
+    people = {u.username: Person(u.pk, u.display_name) for u in users}
+    slots = demo_hazards.city_slots(plan, orgs, people)
+    options = hazards or HazardOptions(0, plan.seed, timezone.localdate(), timezone.now())
+    risk_points = _store_registers_and_lists(plan, city, orgs, people, slots, options)
     if hazards is not None and hazards.count > 0:
-        orgs = {code: (org.pk, org.path) for code, org in orgs_by_code.items()}
-        people = {u.username: Person(u.pk, u.display_name) for u in users}
-        slots = demo_hazards.city_slots(plan, orgs, people)
-        records = demo_hazards.generate(
-            slots,
-            hazards.count,
-            seed=hazards.seed,
-            today=hazards.today,
-            now=hazards.now,
-            days=hazards.days,
-            escalate_days=escalate_days(),
+        records = list(
+            demo_hazards.generate(
+                slots,
+                hazards.count,
+                seed=hazards.seed,
+                today=hazards.today,
+                now=hazards.now,
+                days=hazards.days,
+                escalate_days=escalate_days(),
+            )
         )
+        risk_links.link_hazards(records, risk_points, risk_links.link_rng(hazards.seed))
         counts = store_hazards(records, city)
         counts.update({"seed": hazards.seed, "days": hazards.days, "until": hazards.today})
         record("demo.hazards", org=city, obj=city, actor_label=ACTOR_LABEL, changes=counts)
     return city
+
+
+def _store_registers_and_lists(
+    plan: CityPlan,
+    city: Organization,
+    orgs: dict[str, tuple[int, str]],
+    people: dict[str, Person],
+    slots: list[SchoolSlot],
+    options: HazardOptions,
+) -> risk_links.PointIndex:
+    """Every school's risk register and responsibility lists, one audit row each; returns the
+    points hazards may be raised from."""
+    registers = demo_risks.registers(
+        demo_risks.city_schools(plan, orgs, people),
+        library_entries(),
+        seed=options.seed,
+        today=options.today,
+    )
+    risk_points = RegisterWriter(options.now).write(registers)
+    risk_counts = {**demo_risks.counts(registers), "seed": options.seed, "until": options.today}
+    record("demo.risks", org=city, obj=city, actor_label=ACTOR_LABEL, changes=risk_counts)
+    posts = duty_lists.posts(
+        slots, duty_lists.templates(), seed=options.seed, today=options.today, now=options.now
+    )
+    duty_counts = duty_lists.write(posts, options.today, options.now)
+    record("demo.duties", org=city, obj=city, actor_label=ACTOR_LABEL, changes=duty_counts)
+    sink.reset_sequences((*RISK_EXPLICIT_IDS, *duty_lists.EXPLICIT_IDS))
+    return risk_points
 
 
 @transaction.atomic
@@ -200,8 +237,9 @@ def do_generate_demo_province(
     timeline: bool = True,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write a demo province (cities as roots) and its hazards in one transaction; one audit
-    row. Refuses (Conflict) when the database already holds organisations or demo logins."""
+    """Write a demo province (cities as roots), its schools' risk registers and its hazards
+    in one transaction; one audit row. Refuses (Conflict) when the database already holds
+    organisations or demo logins."""
     if Organization.objects.exists():
         raise Conflict(_("The database already holds organisations; no demo province was added."))
     if User.objects.filter(username__startswith=PROVINCE_CODE).exists():
@@ -212,6 +250,8 @@ def do_generate_demo_province(
     writer = ProvinceWriter(password_hash, progress)
     writer.write_cities(plans)
     with sink.checks_deferred(BULK_TABLES), stats_cells.paused():
+        # Registers first: the hazards raised from their points need the points' ids.
+        writer.write_risks(plans, seed=hazards.seed, today=hazards.today, library=library_entries())
         writer.write_hazards(
             plans,
             hazards.count,
@@ -266,6 +306,7 @@ def hazard_counts(records: list[HazardRecord], today: datetime.date) -> dict[str
         "revisits": sum(len(r.revisits) for r in records),
         "reopened": sum(1 for r in records if r.reopened_count),
         "events": sum(len(r.events) for r in records),
+        "from_risk_points": sum(1 for r in records if r.risk_point_id is not None),
     }
 
 

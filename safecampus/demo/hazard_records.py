@@ -119,6 +119,7 @@ class HazardRecord:
     tracking_code: str | None = None
     reporter_contact: str = ""
     created_by_id: int | None = None
+    risk_point_id: int | None = None  # raised from a point of the school's risk register
     created_at: datetime.datetime | None = None
     updated_at: datetime.datetime | None = None
     events: list[Event] = field(default_factory=list)

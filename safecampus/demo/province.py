@@ -1,13 +1,15 @@
 """A demo province for benchmarks (DESIGN.md "Scale"): ~14 cities, 30,000 schools, ~300,000
-logins, and 1,000,000 hidden hazards found over 3 years.
+logins, ~450,000 risk points in the schools' registers, and 1,000,000 hidden hazards found
+over 3 years.
 
 The tree has no province level (Level is city / county / town / school), so each city is a
 root. Each city is planned like the demo city (demo.city) under its own name and code, then
 staffed as a real one would be (``staff_city``): every school gets teachers in proportion to
 its staff and guards in proportion to its students, every bureau its safety staff, inspectors
-(督学) and read-only leaders; the demo city keeps only a login or two per role. The hazards
-come from the same generator (demo.hazards) as the demo city's. Rows are written with COPY on
-PostgreSQL (demo.sink), in explicit id order, so a province takes minutes, not hours.
+(督学) and read-only leaders; the demo city keeps only a login or two per role. The registers
+and hazards come from the same generators (demo.risks, demo.hazards) as the demo city's. Rows
+are written with COPY on PostgreSQL (demo.sink), in explicit id order, so a province takes
+minutes, not hours.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from django.utils import timezone
 from safecampus.accounts.models import User
 from safecampus.analytics.models import HazardCount
 from safecampus.demo import hazards as demo_hazards
-from safecampus.demo import names, sink
+from safecampus.demo import names, risk_links, risk_store, sink
+from safecampus.demo import risks as demo_risks
 from safecampus.demo.city import BureauPlan, CityIdentity, CityPlan, Login, SchoolPlan, plan_city
 from safecampus.demo.hazard_records import HAZARD_COLUMNS, HazardRecord, Person
 from safecampus.demo.mix import apportion
@@ -133,10 +136,11 @@ WRITTEN = (
     PlanMilestone,
     Revisit,
     HazardCount,
+    *risk_store.TABLES,
 )
-EXPLICIT_IDS = (Organization, User, Hazard, RectificationPlan)
+EXPLICIT_IDS = (Organization, User, Hazard, RectificationPlan, *risk_store.EXPLICIT_IDS)
 # The big tables: their indexes and foreign keys are built after the load (sink.checks_deferred).
-BULK_TABLES = (Hazard, HazardEvent)
+BULK_TABLES = (Hazard, HazardEvent, *risk_store.TABLES)
 
 
 def city_identities(seed: int, count: int) -> list[CityIdentity]:
@@ -252,6 +256,10 @@ class Written:
     events: int = 0
     plans: int = 0
     revisits: int = 0
+    campus_areas: int = 0
+    risk_points: int = 0
+    risk_assessments: int = 0
+    hazards_from_risk_points: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -270,6 +278,8 @@ class ProvinceWriter:
         self.written = Written()
         self.orgs: dict[str, tuple[int, str]] = {}  # code -> (id, path)
         self.people: dict[str, Person] = {}  # username -> person
+        self.risk_points: risk_links.PointIndex = {}  # what hazards may be raised from
+        self.link_rng = risk_links.link_rng(0)  # seeded again by write_risks
 
     # --- organisations and logins ---------------------------------------------------------
 
@@ -368,6 +378,28 @@ class ProvinceWriter:
             0,
         )
 
+    # --- risk registers -------------------------------------------------------------------
+
+    def write_risks(
+        self,
+        plans: list[CityPlan],
+        *,
+        seed: int,
+        today: datetime.date,
+        library: list[demo_risks.LibraryEntry],
+    ) -> None:
+        """Every school's register, a city at a time (each city graded to the demo mix)."""
+        writer = risk_store.RegisterWriter(self.now)
+        for i, plan in enumerate(plans):
+            schools = demo_risks.city_schools(plan, self.orgs, self.people)
+            registers = demo_risks.registers(schools, library, seed=f"{seed}-{i}", today=today)
+            self.risk_points.update(writer.write(registers))
+        self.written.campus_areas = writer.areas
+        self.written.risk_points = writer.points
+        self.written.risk_assessments = writer.assessments
+        self.link_rng = risk_links.link_rng(seed)
+        self.progress("risks", writer.points)
+
     # --- hazards --------------------------------------------------------------------------
 
     def write_hazards(
@@ -394,6 +426,9 @@ class ProvinceWriter:
         )
         hazard_id, plan_id = sink.next_id(Hazard), sink.next_id(RectificationPlan)
         while chunk := list(itertools.islice(records, CHUNK)):
+            self.written.hazards_from_risk_points += risk_links.link_hazards(
+                chunk, self.risk_points, self.link_rng
+            )
             ids = range(hazard_id, hazard_id + len(chunk))
             hazard_id += len(chunk)
             self.written.hazards += sink.write(

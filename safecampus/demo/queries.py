@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from safecampus.demo.city import ADMIN_USERNAME, CITY_CODE
 from safecampus.demo.mix import KIND_ORDER
+from safecampus.duties.models import Post, PostAssignment
+from safecampus.hazards.choices import OPEN_STATES
+from safecampus.hazards.models import Hazard
 from safecampus.orgs.choices import Level
 from safecampus.orgs.models import Campus, Membership, Organization
 from safecampus.orgs.roles import Role
+from safecampus.risks.choices import Level as RiskLevel
+from safecampus.risks.models import CampusArea, RiskPoint
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role.values)}
 
@@ -111,3 +116,33 @@ def level_counts(city: Organization) -> dict[str, int]:
         Membership.objects.filter(org__path__startswith=city.path).values("user").distinct().count()
     )
     return totals
+
+
+def risk_counts(city: Organization) -> dict[str, int]:
+    """The city's risk points by level, its campus areas and the open hazards raised from
+    risk points (three queries)."""
+    totals = RiskPoint.objects.filter(org_path__startswith=city.path).aggregate(
+        points=Count("pk"),
+        schools=Count("school", distinct=True),
+        ungraded=Count("pk", filter=Q(level="")),
+        rose=Count("pk", filter=~Q(previous_level="")),
+        **{level: Count("pk", filter=Q(level=level)) for level in RiskLevel.values},
+    )
+    totals["areas"] = CampusArea.objects.filter(school__path__startswith=city.path).count()
+    totals["raised"] = Hazard.objects.filter(
+        org_path__startswith=city.path, state__in=OPEN_STATES, risk_point__isnull=False
+    ).count()
+    return totals
+
+
+def duty_counts(city: Organization) -> dict[str, int]:
+    """The city's responsibility lists (posts), their current holders and how many of those
+    signed the current version (two queries)."""
+    holders = PostAssignment.objects.filter(
+        post__org_path__startswith=city.path, ended_on__isnull=True
+    ).aggregate(
+        assigned=Count("pk"),
+        signed=Count("pk", filter=Q(signed_version=F("post__version"))),
+    )
+    posts = Post.objects.filter(org_path__startswith=city.path).count()
+    return {"posts": posts, **holders, "unsigned": holders["assigned"] - holders["signed"]}

@@ -1,19 +1,26 @@
-"""Writing many rows fast: PostgreSQL COPY, or batched INSERTs elsewhere (demo province only).
+"""Writing many rows fast: PostgreSQL COPY, or batched INSERTs elsewhere (the demo province,
+and the demo city's risk registers and responsibility lists).
 
 Rows are tuples in the order of ``columns`` (model attnames, e.g. ``org_id``), with Python
-values (dates, aware datetimes, UUIDs, None). COPY lets psycopg adapt them; the INSERT path
-prepares each value the way the ORM would for the backend.
+values (dates, aware datetimes, decimals, UUIDs, JSON-able lists, None). COPY lets psycopg
+adapt them (JSON through its field); the INSERT path prepares each value the way the ORM would
+for the backend.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import datetime
+import decimal
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.management.color import no_style
-from django.db import connection
-from django.db.models import Field, Max, Model
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, JSONField, Max, Model
 
 INSERT_BATCH = 500
 
@@ -40,19 +47,79 @@ def write(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]
 
 def _copy(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     quote = connection.ops.quote_name
+    fields = _fields(model, names)
     columns = ", ".join(quote(c) for c in _columns(model, names))
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    # psycopg adapts everything but JSON: a list would become an array, so JSON columns go
+    # through their field (which wraps the value as jsonb).
+    json = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
     count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
+            if json:
+                row = list(row)
+                for i in json:
+                    row[i] = fields[i].get_db_prep_save(row[i], connection)
             copy.write_row(row)
             count += 1
     return count
 
 
+# Values the database driver takes as they are, for fields that store them as they are: the
+# field's own preparation (to_python, adapt ...) would return them unchanged, and calling it
+# for each of a million values is most of the time an INSERT load takes.
+_PLAIN_VALUES: frozenset[type] = frozenset({str, int, bool, type(None)})
+_PLAIN_FIELDS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+# On SQLite, Django's backend registers driver adapters that write decimals and dates as its
+# fields do (str, isoformat); an aware datetime is stored naive in the connection's zone.
+_SQLITE_AS_IS: dict[str, frozenset[type]] = {
+    "DecimalField": frozenset({decimal.Decimal, type(None)}),
+    "DateField": frozenset({datetime.date, type(None)}),
+}
+
+
+def _preparer(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """How one column's values are made ready for the driver, fast for the common cases."""
+    prep = functools.partial(field.get_db_prep_save, connection=db)
+    kind = field.get_internal_type()
+    as_is: frozenset[type] = _PLAIN_VALUES if kind in _PLAIN_FIELDS else frozenset()
+    if db.vendor == "sqlite":
+        as_is = _SQLITE_AS_IS.get(kind, as_is)
+        if kind == "DateTimeField" and settings.USE_TZ:
+            zone = db.timezone
+
+            def naive(value: Any) -> Any:
+                if type(value) is datetime.datetime and value.tzinfo is not None:
+                    return str(value.astimezone(zone).replace(tzinfo=None))
+                return prep(value)
+
+            return naive
+    if not as_is:
+        return prep
+    return lambda value: value if type(value) in as_is else prep(value)
+
+
 def _insert(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     quote = connection.ops.quote_name
-    fields = _fields(model, names)
+    # The connection itself, not the proxy: the proxy's per-thread lookup on every value
+    # costs as much as preparing it.
+    db = connections[connection.alias]
+    preparers = [_preparer(f, db) for f in _fields(model, names)]
     columns = ", ".join(quote(c) for c in _columns(model, names))
     marks = ", ".join(["%s"] * len(names))
     # Table and column names come from the models, never from input.
@@ -61,9 +128,7 @@ def _insert(model: type[Model], names: Sequence[str], rows: Iterable[Sequence[An
     batch: list[list[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append(
-                [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-            )
+            batch.append([prep(v) for prep, v in zip(preparers, row, strict=True)])
             if len(batch) >= INSERT_BATCH:
                 cursor.executemany(sql, batch)
                 count += len(batch)

@@ -189,7 +189,35 @@ class Command(BaseCommand):
             if unlicensed:
                 line += "  " + _("(%(n)s unlicensed)") % {"n": unlicensed}
             out.write(line)
+        self._print_risks(city)
+        self._print_duties(city)
         self._print_hazards(city)
+
+    def _print_duties(self, city: Organization) -> None:
+        counts = queries.duty_counts(city)
+        if not counts["posts"]:
+            return
+        self.stdout.write(
+            _(
+                "  %(posts)s posts with their responsibility lists; %(signed)s of their "
+                "%(assigned)s holders have signed, %(unsigned)s not yet."
+            )
+            % counts
+        )
+
+    def _print_risks(self, city: Organization) -> None:
+        counts = queries.risk_counts(city)
+        if not counts["points"]:
+            return
+        self.stdout.write(
+            _(
+                "  %(points)s risk points in the registers of %(schools)s schools: %(red)s red, "
+                "%(orange)s orange, %(yellow)s yellow, %(blue)s blue, %(ungraded)s not graded "
+                "yet, %(rose)s graded higher at their last assessment; %(areas)s campus areas; "
+                "%(raised)s open hazards raised from risk points."
+            )
+            % counts
+        )
 
     def _print_hazards(self, city: Organization) -> None:
         today = timezone.localdate()

@@ -135,8 +135,11 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "Demo province written in %(seconds).0f s (statistics %(analyze).0f s): "
-                    "%(cities)s cities, %(schools)s schools, %(users)s users, %(hazards)s "
-                    "hazards, %(events)s timeline events, %(plans)s plans, %(revisits)s revisits."
+                    "%(cities)s cities, %(schools)s schools, %(users)s users, %(risk_points)s "
+                    "risk points with %(risk_assessments)s assessments in %(campus_areas)s "
+                    "campus areas, %(hazards)s hazards (%(hazards_from_risk_points)s raised from "
+                    "risk points), %(events)s timeline events, %(plans)s plans, %(revisits)s "
+                    "revisits."
                 )
                 % {
                     **counts,
@@ -190,6 +193,15 @@ class Command(BaseCommand):
             self._hazards_started = now
             self.stdout.write(
                 _("  %(n)s users and their memberships written in %(phase).1f s (%(s).0f s)")
+                % {"n": count, "phase": phase, "s": seconds}
+            )
+        elif what == "risks":
+            self._hazards_started = now
+            self.stdout.write(
+                _(
+                    "  %(n)s risk points with their assessments and campus areas written in "
+                    "%(phase).1f s (%(s).0f s)"
+                )
                 % {"n": count, "phase": phase, "s": seconds}
             )
         elif count % 100_000 < 20_000 or count < 100_000:
