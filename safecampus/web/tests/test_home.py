@@ -125,3 +125,8 @@ def test_unknown_api_urls_answer_in_json(db):
     response = Client().get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["errors"] == {}
+
+
+def test_a_countys_own_schools_are_not_called_city_direct(as_user, county_officer, world):
+    body = as_user(county_officer).get("/").content.decode()
+    assert "市直学校" not in body and "东湖区直属学校" in body
