@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.hazards.forms import PersonChoiceField
 from safecampus.lib.forms import set_queryset
@@ -112,7 +113,7 @@ class PointForm(forms.Form):
     responsible = PersonChoiceField(
         queryset=None,
         required=False,
-        label=_("Responsible person"),
+        label=pgettext_lazy("risk point", "Responsible person"),
         error_messages={"invalid_choice": _("Choose a person who holds a role at this school.")},
     )
     control_measures = forms.CharField(required=False, label=_("Control measures"), widget=_text())

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from safecampus.lib.imports import Column, FileLayout
 from safecampus.risks.choices import Frequency, Level
@@ -44,7 +44,7 @@ COLUMNS: tuple[Column, ...] = (
         "location",
         "具体位置",
         "Location",
-        gettext_lazy("Location"),
+        pgettext_lazy("risk point", "Location"),
         aliases=("位置", "部位", "场所", "场所/活动"),
     ),
     Column(
@@ -58,7 +58,7 @@ COLUMNS: tuple[Column, ...] = (
         "responsible",
         "责任人账号",
         "Responsible (user name)",
-        gettext_lazy("Responsible person"),
+        pgettext_lazy("risk point", "Responsible person"),
         aliases=("责任人", "Responsible"),
     ),
     Column(
