@@ -10,7 +10,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from safecampus.analytics.warning import FACTORS, area_rollup, school_warnings
+from safecampus.analytics.warning import (
+    FACTORS,
+    WARNING_LABELS,
+    WARNING_ORDER,
+    area_rollup,
+    school_warnings,
+)
 from safecampus.lib.scoping import require, scope_for
 from safecampus.orgs.active import active_org
 from safecampus.orgs.choices import Level as OrgLevel
@@ -40,8 +46,8 @@ def warning_page(request: HttpRequest) -> HttpResponse:
             "total": len(rows),
             "level": level if level in Level.values else "",
             "levels": [
-                (value, label, sum(row.level == value for row in rows))
-                for value, label in Level.choices
+                (value, WARNING_LABELS[value], sum(row.level == value for row in rows))
+                for value in WARNING_ORDER
             ],
             "areas": area_rollup(root, rows) if root.level != OrgLevel.SCHOOL else [],
             "factors": FACTORS,

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
 
 from safecampus.duties.models import PostAssignment
 from safecampus.hazards.choices import OPEN_STATES, Severity
@@ -43,6 +44,12 @@ FACTORS = (
     "unsigned_lists",
 )
 WARNING_ORDER = (Level.RED, Level.ORANGE, Level.YELLOW, Level.BLUE)
+WARNING_LABELS = {
+    Level.RED: _("Red warning"),
+    Level.ORANGE: _("Orange warning"),
+    Level.YELLOW: _("Yellow warning"),
+    Level.BLUE: _("Blue (low)"),
+}
 
 
 def warning_level(index: int) -> str:
