@@ -60,6 +60,11 @@ def warning_level(index: int) -> str:
     return Level.BLUE
 
 
+def index_of(counts: dict[str, int]) -> int:
+    weights = settings.SAFETY_INDEX_WEIGHTS
+    return sum(weights[name] * counts.get(name, 0) for name in FACTORS)
+
+
 @dataclass
 class SchoolWarning:
     school: Organization
@@ -67,8 +72,7 @@ class SchoolWarning:
 
     @property
     def index(self) -> int:
-        weights = settings.SAFETY_INDEX_WEIGHTS
-        return sum(weights[name] * self.counts.get(name, 0) for name in FACTORS)
+        return index_of(self.counts)
 
     @property
     def level(self) -> str:
@@ -86,7 +90,8 @@ def _schools(root: Organization) -> list[Organization]:
 
 
 def _counts(root: Organization, today: datetime.date) -> dict[int, dict[str, int]]:
-    """{school id: {factor: count}} in four grouped queries."""
+    """{active school id: {factor: count}} in three grouped queries, for the schools with any
+    count (the others' index is 0)."""
     counts: dict[int, dict[str, int]] = {}
 
     def add(rows: Any, key: str, names: tuple[str, ...]) -> None:
@@ -97,7 +102,9 @@ def _counts(root: Organization, today: datetime.date) -> dict[int, dict[str, int
 
     shown_red = Q(level=Level.RED) | Q(raised=True)
     points = (
-        RiskPoint.objects.filter(org_path__startswith=root.path, active=True)
+        RiskPoint.objects.filter(
+            org_path__startswith=root.path, active=True, school__status=OrgStatus.ACTIVE
+        )
         .annotate(raised=open_major_hazard())
         .values("school_id")
         .annotate(
@@ -109,7 +116,7 @@ def _counts(root: Organization, today: datetime.date) -> dict[int, dict[str, int
     add(points, "school_id", ("red_points", "orange_points"))
     is_open = Q(state__in=OPEN_STATES)
     hazards = (
-        Hazard.objects.filter(org_path__startswith=root.path)
+        Hazard.objects.filter(org_path__startswith=root.path, org__status=OrgStatus.ACTIVE)
         .filter(is_open)
         .values("org_id")
         .annotate(
@@ -121,7 +128,12 @@ def _counts(root: Organization, today: datetime.date) -> dict[int, dict[str, int
     )
     add(hazards, "org_id", ("open_hazards", "overdue_hazards", "open_major_hazards"))
     unsigned = (
-        PostAssignment.objects.filter(ended_on__isnull=True, post__org_path__startswith=root.path)
+        PostAssignment.objects.filter(
+            ended_on__isnull=True,
+            post__org_path__startswith=root.path,
+            post__org__level=OrgLevel.SCHOOL,
+            post__org__status=OrgStatus.ACTIVE,
+        )
         .exclude(signed_version=F("post__version"))
         .values("post__org_id")
         .annotate(unsigned_lists=Count("pk"))
@@ -138,6 +150,35 @@ def school_warnings(root: Organization, today: datetime.date) -> list[SchoolWarn
     rows = [SchoolWarning(school, counts.get(school.pk, {})) for school in _schools(root)]
     rows.sort(key=lambda row: -row.index)
     return rows
+
+
+@dataclass
+class WarningSummary:
+    """What a bureau's home page shows: schools per warning level and the most urgent reds."""
+
+    by_level: dict[str, int]
+    red: list[SchoolWarning]
+
+
+def warning_summary(root: Organization, today: datetime.date, top: int = 10) -> WarningSummary:
+    """The home page's panel without loading every school: the grouped counts, one count of
+    the active schools (those with no count at all are blue), and the ``top`` red schools."""
+    counts = _counts(root, today)
+    indexes = {school_id: index_of(factors) for school_id, factors in counts.items()}
+    by_level: dict[str, int] = dict.fromkeys(WARNING_ORDER, 0)
+    for index in indexes.values():
+        by_level[warning_level(index)] += 1
+    schools = Organization.objects.filter(
+        path__startswith=root.path, level=OrgLevel.SCHOOL, status=OrgStatus.ACTIVE
+    ).count()
+    by_level[Level.BLUE] += schools - len(indexes)
+    red_ids = sorted(
+        (pk for pk, index in indexes.items() if warning_level(index) == Level.RED),
+        key=lambda pk: -indexes[pk],
+    )[:top]
+    orgs = Organization.objects.in_bulk(red_ids) if red_ids else {}
+    red = [SchoolWarning(orgs[pk], counts[pk]) for pk in red_ids if pk in orgs]
+    return WarningSummary(by_level, red)
 
 
 @dataclass

@@ -15,14 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from safecampus.analytics.warning import school_warnings
+from safecampus.analytics.warning import warning_summary
 from safecampus.audit.log import record
 from safecampus.hazards.queries import open_counts, visible_hazards
 from safecampus.lib.scoping import scope_for
 from safecampus.orgs.active import active_org, set_active_org
 from safecampus.orgs.queries import child_summaries, get_org_for_user, school_summary, subtree
 from safecampus.orgs.roles import Cap
-from safecampus.risks.choices import Level as RiskLevel
 from safecampus.web import readiness
 
 
@@ -44,11 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["children"] = child_summaries(org)
         if scope.can(Cap.RISK_VIEW, org):
             # The first thing a bureau officer sees: the schools at red warning (issue 5).
-            warnings = school_warnings(org, timezone.localdate())
-            context["red_warnings"] = [row for row in warnings if row.level == RiskLevel.RED]
-            context["warning_counts"] = {
-                level: sum(row.level == level for row in warnings) for level in RiskLevel.values
-            }
+            summary = warning_summary(org, timezone.localdate())
+            context["red_warnings"] = summary.red
+            context["warning_counts"] = summary.by_level
     return render(request, "web/home_bureau.html", context)
 
 

@@ -166,3 +166,28 @@ def test_the_api_gives_the_same_numbers(scene, as_user, county_viewer, other_cou
         as_user(other_county_officer).get("/api/v1/warning", {"org": scene.county_a.pk}).status_code
         == 404
     )
+
+
+def test_the_home_summary_agrees_with_the_full_list(scene, categories):
+    from safecampus.analytics.warning import warning_summary
+
+    for _ in range(3):
+        _hazard(scene.school_a1, categories, severity="major")
+    rows = school_warnings(scene.city, TODAY)
+    summary = warning_summary(scene.city, TODAY, top=10)
+    assert summary.by_level == {
+        level: sum(row.level == level for row in rows)
+        for level in ("red", "orange", "yellow", "blue")
+    }
+    assert [row.school.code for row in summary.red] == ["SA1"]
+    assert summary.red[0].index == next(r.index for r in rows if r.school.code == "SA1")
+
+
+def test_closed_schools_and_bureau_posts_do_not_count(scene, city_admin):
+    from safecampus.orgs.models import Organization
+
+    post = duty_actions.do_create_post(city_admin, scene.city, name="分管副局长", duties=["督导"])
+    duty_actions.do_assign_post(city_admin, post, person=city_admin)
+    Organization.objects.filter(pk=scene.school_b1.pk).update(status="closed")
+    codes = {row.school.code for row in school_warnings(scene.city, TODAY)}
+    assert "SB1" not in codes and scene.city.code not in codes
