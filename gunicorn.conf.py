@@ -75,8 +75,10 @@ timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows; jitter keeps them from all
-# restarting at once.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+# restarting at once. Not too often: a fresh worker imports Django again (about a second of
+# CPU), and every 1,000 requests a loaded 2-core server spent a good part of its time on that
+# (bench/README.md, "Load test": /healthz 2,183 -> 916 req/s).
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 20000, minimum=0)
 max_requests_jitter = max_requests // 10
 
 # Off: database connections opened while importing the app would be shared by every forked

@@ -312,7 +312,7 @@ def test_gunicorn_defaults_suit_a_server_behind_nginx(gunicorn_conf):
     assert conf.accesslog is None and conf.errorlog == "-"
     assert conf.forwarded_allow_ips == "127.0.0.1,::1"
     assert conf.secure_scheme_headers == {"X-FORWARDED-PROTO": "https"}
-    assert conf.max_requests == 1000 and conf.max_requests_jitter == 100
+    assert conf.max_requests == 20000 and conf.max_requests_jitter == 2000
     assert conf.graceful_timeout < conf.timeout
     assert conf.control_socket_disable is True
 
