@@ -44,7 +44,7 @@ FACTORS = (
     "unsigned_lists",
 )
 WARNING_ORDER = (Level.RED, Level.ORANGE, Level.YELLOW, Level.BLUE)
-WARNING_LABELS = {
+WARNING_LABELS: dict[str, Any] = {
     Level.RED: _("Red warning"),
     Level.ORANGE: _("Orange warning"),
     Level.YELLOW: _("Yellow warning"),

@@ -3,10 +3,11 @@ roll-up. Included from risks/urls.py."""
 
 from django.urls import path
 
-from safecampus.risks import views_map
+from safecampus.risks import views_excel, views_map
 
 urlpatterns = [
     path("map/", views_map.rollup, name="map_rollup"),
+    path("map/export/", views_excel.rollup_export, name="map_rollup_export"),
     path("map/<int:school_pk>/", views_map.map_view, name="map"),
     path("map/<int:school_pk>/print/", views_map.map_print, name="map_print"),
     path("map/<int:school_pk>/plan.img", views_map.plan_image, name="map_plan_image"),

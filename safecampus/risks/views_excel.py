@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from safecampus.analytics.warning import FACTORS, WARNING_LABELS, SchoolWarning, school_warnings
 from safecampus.audit.log import record
 from safecampus.lib.http import require_anywhere
 from safecampus.lib.import_pages import ImportPages
@@ -34,6 +35,7 @@ from safecampus.risks.forms import (
 from safecampus.risks.importer import ImportPlan
 from safecampus.risks.models import RiskCategory
 from safecampus.risks.queries import policy_for, visible_points
+from safecampus.risks.queries_map import LEVELS, UNGRADED, RollupRow, rollup_rows
 from safecampus.risks.register_file import (
     COLUMNS,
     LAYOUT,
@@ -42,6 +44,7 @@ from safecampus.risks.register_file import (
     export_widths,
 )
 from safecampus.risks.views import school_for
+from safecampus.risks.views_map import rollup_org
 
 logger = logging.getLogger(__name__)
 
@@ -208,3 +211,72 @@ def import_done(request: HttpRequest, pk: int) -> HttpResponse:
     if not batch.is_committed:
         return redirect("risks:import_preview", pk=batch.pk)
     return render(request, "risks/import_done.html", _done_context(batch))
+
+
+# --- export: a bureau's roll-up --------------------------------------------------------------
+
+
+ROLLUP_HEADER = (
+    "单位 Unit",
+    "代码 Code",
+    "最高等级 Highest level",
+    "红 Red",
+    "橙 Orange",
+    "黄 Yellow",
+    "蓝 Blue",
+    "未评级 Not graded",
+    "合计 Total",
+)
+WARNING_HEADER = (
+    "学校 School",
+    "代码 Code",
+    "安全指数 Index",
+    "预警 Warning",
+    "红色风险点 Red points",
+    "橙色风险点 Orange points",
+    "未整改隐患 Open hazards",
+    "逾期 Overdue",
+    "未整改重大隐患 Open major",
+    "未签字清单 Unsigned lists",
+)
+
+
+def _rollup_rows(rows: list[RollupRow]) -> Iterator[list[Any]]:
+    for row in rows:
+        counts = [row.counts[key] for key in (*LEVELS, UNGRADED)]
+        yield [row.org.name, row.org.code, row.level_label, *counts, row.total]
+
+
+def _warning_rows(rows: list[SchoolWarning]) -> Iterator[list[Any]]:
+    for row in rows:
+        counts = [row.counts.get(name, 0) for name in FACTORS]
+        yield [row.school.name, row.school.code, row.index, str(WARNING_LABELS[row.level]), *counts]
+
+
+@login_required
+@require_GET
+def rollup_export(request: HttpRequest) -> FileResponse:
+    """A bureau's four-colour roll-up (the page's rows) and the early warning of every school
+    under it, as .xlsx: what a county brings to the consultation meeting."""
+    org = rollup_org(request)
+    rows = rollup_rows(org)
+    warnings = school_warnings(org, timezone.localdate())
+    response = xlsx_response(
+        [
+            Sheet(
+                title="风险等级汇总 Risk roll-up",
+                header=ROLLUP_HEADER,
+                rows=_rollup_rows(rows),
+                widths=[28, 14, 18, 8, 8, 8, 8, 10, 8],
+            ),
+            Sheet(
+                title="安全预警 Early warning",
+                header=WARNING_HEADER,
+                rows=_warning_rows(warnings),
+                widths=[28, 14, 10, 12, 10, 10, 10, 8, 12, 12],
+            ),
+        ],
+        filename=f"risk-rollup-{org.code}-{timezone.localdate():%Y-%m-%d}.xlsx",
+    )
+    record("risk.rollup_export", actor=request.user, org=org, request=request)
+    return response

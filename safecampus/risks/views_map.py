@@ -253,16 +253,25 @@ def assign_points(request: HttpRequest, school_pk: int) -> HttpResponse:
 # --- bureau roll-up ---------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def rollup(request: HttpRequest) -> HttpResponse:
-    """A bureau's schools (a city: its counties and city-direct schools, to drill into) with
-    their points by displayed level, as a table or a grid of tiles, the most serious first."""
+def rollup_org(request: HttpRequest, *, schools: bool = False) -> Organization:
+    """The bureau of a roll-up: the chosen one (404 outside the user's area), else the active
+    organisation; 403 without risk.view there. A school only where the caller handles it."""
     chosen = request.GET.get("org")
     org = get_org_for_user(request.user, chosen) if chosen else active_org(request)
     if org is None:
         raise PermissionDenied(Cap.RISK_VIEW)
     require(request.user, Cap.RISK_VIEW, org)
+    if org.level == OrgLevel.SCHOOL and not schools:
+        raise Http404("a roll-up is of a bureau")
+    return org
+
+
+@login_required
+@require_GET
+def rollup(request: HttpRequest) -> HttpResponse:
+    """A bureau's schools (a city: its counties and city-direct schools, to drill into) with
+    their points by displayed level, as a table or a grid of tiles, the most serious first."""
+    org = rollup_org(request, schools=True)
     if org.level == OrgLevel.SCHOOL:
         return redirect(reverse("risks:map", args=[org.pk]))
     filters = RollupFilter(request.GET)

@@ -136,3 +136,39 @@ def test_the_number_of_queries_does_not_grow_with_the_schools(
     assert (_queries(client, county_page), _queries(city, city_page)) == small
     html = client.get(county_page).content.decode()
     assert len(rows(html)) == 10
+
+
+def _workbook(response):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(b"".join(response.streaming_content)), read_only=True)
+
+
+def test_a_county_exports_its_roll_up_and_the_early_warning(graded, world, as_user, county_officer):
+    from safecampus.audit.models import AuditEvent
+
+    response = as_user(county_officer).get("/risks/map/export/")
+    assert response.status_code == 200
+    book = _workbook(response)
+    rollup, warning = (list(sheet.values) for sheet in book.worksheets)
+    by_code = {row[1]: row for row in rollup[1:]}
+    # 东湖第一小学: one red (raised by its open major hazard), one orange, one yellow
+    assert by_code["SA1"][3:] == (1, 1, 1, 0, 0, 3)
+    assert set(by_code) == {"SA1", "SA2"}  # county A's schools only
+    warned = {row[1]: row for row in warning[1:]}
+    assert warned["SA1"][2] == 10 + 4 + 1 + 8  # red, orange, the open major hazard
+    assert AuditEvent.objects.filter(verb="risk.rollup_export").count() == 1
+
+
+def test_a_city_exports_by_county_and_outsiders_cannot(
+    graded, world, as_user, city_admin, other_county_officer, django_user_model
+):
+    book = _workbook(as_user(city_admin).get("/risks/map/export/"))
+    codes = {row[1] for row in list(book.worksheets[0].values)[1:]}
+    assert codes == {"CA", "CB", "SD1"}
+    outsider = as_user(other_county_officer).get("/risks/map/export/", {"org": world.county_a.pk})
+    assert outsider.status_code == 404
+    nobody = django_user_model.objects.create_user("nobody", password="x-Y-z-12345")
+    assert as_user(nobody).get("/risks/map/export/").status_code == 403
