@@ -18,9 +18,14 @@ from typing import Any
 from safecampus.hazards import jobs as hazard_jobs
 from safecampus.notify import jobs as notify_jobs
 from safecampus.notify.jobs import Delivered
+from safecampus.risks import jobs as risk_jobs
 from safecampus.web import heartbeat
 
 logger = logging.getLogger(__name__)
+
+# Every periodic job, in the order a tick runs them, and what ``tick`` prints for each.
+JOBS = [*hazard_jobs.JOBS, *risk_jobs.JOBS]
+LABELS = {**hazard_jobs.LABELS, **risk_jobs.LABELS}
 
 
 @dataclass
@@ -39,13 +44,13 @@ class TickResult:
 
 
 def run_tick(today: datetime.date | None = None, limit: int = 500, send: bool = True) -> TickResult:
-    """Every hazard job once, then (``send``) up to ``limit`` email and robot messages.
+    """Every periodic job once, then (``send``) up to ``limit`` email and robot messages.
 
     One broken job does not stop the others nor the sending: it is logged and named in
     ``failed``. The run is recorded as the "tick" heartbeat that /readyz reads.
     """
     result = TickResult()
-    for name, job in hazard_jobs.JOBS:
+    for name, job in JOBS:
         try:
             result.counts[name] = job(today)
         except Exception:

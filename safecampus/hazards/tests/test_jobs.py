@@ -12,6 +12,7 @@ from safecampus.hazards import actions, actions_followup, jobs
 from safecampus.hazards.models import Hazard, HazardEvent
 from safecampus.hazards.tests.helpers import report
 from safecampus.notify.models import Notification, OutboxMessage, WebhookEndpoint
+from safecampus.web import jobs as web_jobs
 
 TODAY = datetime.date(2026, 4, 1)
 DAY = datetime.timedelta(days=1)
@@ -241,13 +242,14 @@ def test_tick_prints_one_line_per_job_and_sends_nothing_twice(assigned, people, 
     with translation.override("en"):
         call_command("tick", "--today", TODAY.isoformat(), stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[:4] == [
+    assert lines[:5] == [
         "deadline reminders: 0",
         "overdue notices: 1",
         "escalations: 0",
         "progress-report reminders: 0",
+        "risk review reminders: 0",
     ]
-    assert lines[4].startswith("delivery: ") and "0 to retry" in lines[4]
+    assert lines[5].startswith("delivery: ") and "0 to retry" in lines[5]
     # Only the teacher has an address: the assignment and the overdue notice.
     sent = len(mailoutbox)
     assert sent == 2 and {tuple(m.to) for m in mailoutbox} == {("teacher@school.example",)}
@@ -264,7 +266,7 @@ def test_a_broken_job_does_not_stop_the_others_nor_the_sending(assigned, monkeyp
     def broken(today):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jobs, "JOBS", [("broken", broken), *jobs.JOBS])
+    monkeypatch.setattr(web_jobs, "JOBS", [("broken", broken), *web_jobs.JOBS])
     out = io.StringIO()
     with pytest.raises(CommandError), translation.override("en"):
         call_command("tick", "--today", TODAY.isoformat(), stdout=out)

@@ -16,11 +16,11 @@ from django.utils import timezone, translation
 
 from safecampus import celery_app
 from safecampus.hazards import actions
-from safecampus.hazards import jobs as hazard_jobs
 from safecampus.hazards.tests.helpers import report
 from safecampus.notify import jobs as notify_jobs
 from safecampus.notify.jobs import Delivered
 from safecampus.web import heartbeat, tasks
+from safecampus.web import jobs as web_jobs
 from safecampus.web.jobs import run_tick
 
 TODAY = datetime.date(2026, 4, 1)
@@ -50,6 +50,7 @@ def test_the_tick_and_delivery_tasks_do_the_work_of_manage_py_tick_once(overdue,
         "overdue notices": 1,
         "escalations": 0,
         "progress-report reminders": 0,
+        "risk review reminders": 0,
     }
     assert len(mailoutbox) == 0  # the tick task only queues; delivery is its own task
     delivered = tasks.deliver_outbox.delay().get()
@@ -76,7 +77,7 @@ def test_the_command_and_the_tasks_call_the_same_functions(db, monkeypatch):
         calls.append(("deliver", limit))
         return Delivered(sent=3)
 
-    monkeypatch.setattr(hazard_jobs, "JOBS", [("a job", job)])
+    monkeypatch.setattr(web_jobs, "JOBS", [("a job", job)])
     monkeypatch.setattr(notify_jobs, "deliver_outbox", deliver)
 
     call_command("tick", "--today", TODAY.isoformat(), "--limit", "9", stdout=io.StringIO())
@@ -92,7 +93,7 @@ def test_a_broken_job_fails_the_tick_task_after_the_others_ran(overdue, monkeypa
     def broken(today):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(hazard_jobs, "JOBS", [("broken", broken), *hazard_jobs.JOBS])
+    monkeypatch.setattr(web_jobs, "JOBS", [("broken", broken), *web_jobs.JOBS])
     with pytest.raises(tasks.TickFailed, match="broken"):
         tasks.tick.delay(today=TODAY.isoformat()).get()
     # The overdue notice was still queued: the command finds nothing left to do.

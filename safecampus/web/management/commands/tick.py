@@ -9,8 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from safecampus.hazards import jobs as hazard_jobs
-from safecampus.web.jobs import run_tick
+from safecampus.web import jobs as web_jobs
 
 
 class Command(BaseCommand):
@@ -38,9 +37,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = run_tick(options["today"], limit=options["limit"], send=not options["no_send"])
-        for name, _job in hazard_jobs.JOBS:
-            label = hazard_jobs.LABELS.get(name, name)
+        result = web_jobs.run_tick(
+            options["today"], limit=options["limit"], send=not options["no_send"]
+        )
+        for name, _job in web_jobs.JOBS:
+            label = web_jobs.LABELS.get(name, name)
             if name in result.failed:
                 self.stdout.write(_("%(job)s: FAILED (see the log)") % {"job": label})
             else:
