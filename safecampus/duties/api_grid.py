@@ -36,7 +36,7 @@ from safecampus.lib.scoping import require
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import Cap
 
-router = Router(tags=["responsibilities"])  # mounted under /responsibilities by api.py
+router = Router()  # mounted under /responsibilities by api.py, which gives the tag
 
 
 def cell_out(cell: GridCell) -> dict[str, Any]:

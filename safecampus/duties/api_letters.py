@@ -32,7 +32,7 @@ from safecampus.lib.scoping import require
 from safecampus.orgs.queries import visible_orgs
 from safecampus.orgs.roles import Cap
 
-router = Router(tags=["responsibilities"])  # mounted under /responsibilities by api.py
+router = Router()  # mounted under /responsibilities by api.py, which gives the tag
 LIST_LIMIT = 2000
 
 

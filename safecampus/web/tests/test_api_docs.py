@@ -16,6 +16,18 @@ EXPECTED_PATHS = {
     "/api/v1/users/{user_id}/memberships/{membership_id}": {"delete"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
+    "/api/v1/risks/points": {"get", "post"},
+    "/api/v1/risks/points/{point_id}": {"get", "patch"},
+    "/api/v1/risks/points/{point_id}/assessments": {"get", "post"},
+    "/api/v1/risks/build": {"post"},
+    "/api/v1/risks/library": {"get", "post"},
+    "/api/v1/risks/policy": {"get", "put"},
+    "/api/v1/responsibilities/posts": {"get", "post"},
+    "/api/v1/responsibilities/assignments/{assignment_id}/sign": {"post"},
+    "/api/v1/responsibilities/unsigned": {"get"},
+    "/api/v1/responsibilities/grid": {"get", "post"},
+    "/api/v1/responsibilities/letters": {"get", "post"},
+    "/api/v1/warning": {"get"},
 }
 
 
@@ -31,6 +43,7 @@ def test_the_openapi_document_lists_every_endpoint_with_tags(db):
             assert operation["tags"], f"{method} {path} has no tag"
             assert operation["summary"]
     assert paths["/api/v1/orgs/{org_id}"]["patch"]["tags"] == ["orgs"]
+    assert paths["/api/v1/responsibilities/grid"]["get"]["tags"] == ["responsibilities"]
     assert paths["/api/v1/tokens"]["post"]["tags"] == ["tokens"]
 
 
