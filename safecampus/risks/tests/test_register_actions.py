@@ -12,52 +12,16 @@ from safecampus.lib.testing.factories import make_user
 from safecampus.orgs.roles import Role
 from safecampus.risks import actions
 from safecampus.risks.choices import Level, Reason
-from safecampus.risks.models import LibraryItem, RiskCategory, RiskPoint
+from safecampus.risks.models import LibraryItem, RiskPoint
 from safecampus.risks.queries import displayed_level, get_point_for_user, visible_points
 
 TODAY = datetime.date(2026, 9, 1)
 
 
 @pytest.fixture
-def library(db):
-    # only this test's own entries: the shipped library (migration 0002) is set aside
-    LibraryItem.objects.filter(owner=None).update(is_current=False)
-    fire, _ = RiskCategory.objects.get_or_create(
-        code="fire", defaults={"name_zh": "消防安全", "name_en": "Fire"}
-    )
-    gate, _ = RiskCategory.objects.get_or_create(
-        code="gate_security", defaults={"name_zh": "门卫与安保", "name_en": "Gates"}
-    )
-    items = [
-        LibraryItem.objects.create(
-            code="T-F1",
-            category=fire,
-            hazard_zh="灭火器过期失效",
-            consequences_zh="火灾初期无法扑救",
-            measures_zh="每月检查",
-            frequency="monthly",
-            school_kinds=["all"],
-        ),
-        LibraryItem.objects.create(
-            code="T-F2",
-            category=fire,
-            hazard_zh="幼儿午睡室电暖器",
-            consequences_zh="火灾",
-            measures_zh="禁用",
-            frequency="daily",
-            school_kinds=["kindergarten"],
-        ),
-        LibraryItem.objects.create(
-            code="T-G1",
-            category=gate,
-            hazard_zh="保安未配备防暴器材",
-            consequences_zh="无法制止暴力侵害",
-            measures_zh="配齐钢叉、盾牌",
-            frequency="weekly",
-            school_kinds=["all"],
-        ),
-    ]
-    return {"fire": fire, "gate": gate, "items": items}
+def library(lib):
+    """Three entries of the tests' own (tests/helpers.py), the shipped library set aside."""
+    return lib
 
 
 def test_building_adds_the_entries_for_the_schools_kind_once(world, safety_officer, library):
