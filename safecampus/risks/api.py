@@ -346,20 +346,8 @@ def _library_out(item: LibraryItem) -> dict[str, Any]:
     return {
         **{
             name: getattr(item, name)
-            for name in (
-                "code",
-                "version",
-                "is_current",
-                "hazard_zh",
-                "hazard_en",
-                "consequences_zh",
-                "consequences_en",
-                "measures_zh",
-                "measures_en",
-                "frequency",
-                "school_kinds",
-                "created_at",
-            )
+            for name in ("code", "version", "is_current", *actions.LIBRARY_FIELDS, "created_at")
+            if name != "category"  # a reference, below
         },
         "id": item.pk,
         "owner": org_ref(item.owner),

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from safecampus.hazards.forms import PersonChoiceField
 from safecampus.lib.forms import set_queryset
 from safecampus.orgs.choices import SchoolKind
+from safecampus.risks.actions import LIBRARY_FIELDS, POINT_FIELDS
 from safecampus.risks.choices import (
     DEFAULT_THRESHOLDS,
     LEC_C,
@@ -126,18 +127,7 @@ class PointForm(forms.Form):
         label=_("Inspection frequency"),
     )
 
-    FIELDS = [
-        "category",
-        "hazard",
-        "consequences",
-        "area",
-        "location",
-        "responsible_post",
-        "responsible",
-        "control_measures",
-        "emergency_measures",
-        "frequency",
-    ]
+    FIELDS = list(POINT_FIELDS)  # what the form passes to the actions: exactly theirs
 
     def __init__(self, *args: Any, areas: Any, people: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -291,17 +281,7 @@ class LibraryItemForm(forms.Form):
         label=_("School kinds"),
     )
 
-    FIELDS = [
-        "category",
-        "hazard_zh",
-        "hazard_en",
-        "consequences_zh",
-        "consequences_en",
-        "measures_zh",
-        "measures_en",
-        "frequency",
-        "school_kinds",
-    ]
+    FIELDS = list(LIBRARY_FIELDS)
 
     def clean_school_kinds(self) -> list[str]:
         kinds: list[str] = self.cleaned_data["school_kinds"]

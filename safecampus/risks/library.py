@@ -8,18 +8,6 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data" / "library.json"
-TEXT_FIELDS = (
-    "hazard_zh",
-    "hazard_en",
-    "consequences_zh",
-    "consequences_en",
-    "measures_zh",
-    "measures_en",
-    "frequency",
-    "school_kinds",
-    "suggested_l",
-    "suggested_s",
-)
 
 
 def read() -> dict[str, Any]:
