@@ -3,8 +3,9 @@
 What counts as failing cleanly, precisely:
 - every request gets a complete HTTP answer within the client's 10 s timeout: no refused or
   reset connection, no timeout, no truncated answer (gunicorn's workers neither hang nor die);
-- an answer that is not 200 is /healthz's JSON 503 ("database": "unreachable") or the
-  site's own 500 page (templates/500.html; the API has no JSON body for a database outage);
+- an answer that is not 200 is /healthz's JSON 503 ("database": "unreachable"), the API's
+  JSON 500 ({"detail": ..., "errors": {}}) or a page's own 500 page (templates/500.html),
+  both made without the database (web.views.server_error);
 - requests sent before PostgreSQL was stopped, and every request sent after ``pg_ctl start``
   returned (the server accepts connections again), answer 200: each worker's broken
   persistent connection is noticed and replaced (errors mark it unusable, CONN_HEALTH_CHECKS
@@ -42,6 +43,8 @@ class Outcome:
 def _clean_error(outcome: Outcome, body: str) -> bool:
     if outcome.path == "/healthz":
         return outcome.status == 503 and '"database": "unreachable"' in body
+    if outcome.path.startswith("/api/"):
+        return outcome.status == 500 and '"detail": "Something went wrong on the server' in body
     return outcome.status == 500 and "Server error" in body
 
 
