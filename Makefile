@@ -33,7 +33,7 @@ demo: $(STAMP)
 	./scripts/system-deps.sh demo
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py demo_city --if-empty --logins-json var/demo-logins.json
+	$(BIN)/python manage.py demo_city --if-empty --logins-json var/demo-logins.json --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: $(STAMP) messages

@@ -61,7 +61,7 @@ manage compilemessages --ignore=.venv -v0
 manage migrate --noinput -v0
 manage collectstatic --noinput -v0
 if [ "${DEMO:-0}" = "1" ]; then
-  manage demo_city --if-empty --logins-json "$VAR/demo-logins.json"
+  manage demo_city --if-empty --logins-json "$VAR/demo-logins.json" --url "http://${GUNICORN_BIND}/"
 fi
 
 pids=()

@@ -302,3 +302,18 @@ def test_it_writes_in_bulk_not_row_by_row(django_assert_max_num_queries):
     # thousands of queries.
     with django_assert_max_num_queries(90):
         demo_city(schools=SMALL)
+
+
+def test_it_prints_the_address_it_is_served_at(db):
+    out = StringIO()
+    call_command(
+        "demo_city",
+        "--schools",
+        "10",
+        "--hazards",
+        "0",
+        "--url",
+        "http://127.0.0.1:8099/",
+        stdout=out,
+    )
+    assert "http://127.0.0.1:8099/" in out.getvalue()

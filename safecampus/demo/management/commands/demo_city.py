@@ -91,6 +91,11 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--url",
+            default=URL,
+            help=_("The address printed for logging in (default %(default)s)."),
+        )
+        parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
             help=_("The password every demo account gets (must meet the policy)."),
@@ -141,7 +146,7 @@ class Command(BaseCommand):
                 _("The demo city %(name)s already exists; nothing was changed.")
                 % {"name": existing.name}
             )
-            self._print_logins(existing, password, json_path)
+            self._print_logins(existing, password, json_path, options["url"])
             return
 
         started = time.monotonic()
@@ -158,7 +163,7 @@ class Command(BaseCommand):
                 _("The demo city could not be written: %(error)s") % {"error": error}
             ) from None
         self._print_summary(city, options["seed"], time.monotonic() - started)
-        self._print_logins(city, password, json_path)
+        self._print_logins(city, password, json_path, options["url"])
 
     def _print_summary(self, city: Organization, seed: int, seconds: float) -> None:
         totals = queries.level_counts(city)
@@ -242,7 +247,9 @@ class Command(BaseCommand):
             % counts
         )
 
-    def _print_logins(self, city: Organization, password: str, json_path: Path | None) -> None:
+    def _print_logins(
+        self, city: Organization, password: str, json_path: Path | None, url: str = URL
+    ) -> None:
         logins = queries.demo_logins(city, password)
         if logins is None:
             self.stdout.write(
@@ -281,7 +288,7 @@ class Command(BaseCommand):
         out.write(
             self.style.SUCCESS(
                 _("Log in at %(url)s as %(username)s with the password %(password)s")
-                % {"url": URL, "username": ADMIN_USERNAME, "password": password}
+                % {"url": url, "username": ADMIN_USERNAME, "password": password}
             )
         )
         out.write(_("(every demo account uses the same password)"))
