@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import Substr
 
 from safecampus.analytics.models import HazardCount
+from safecampus.lib.scoping import under_paths
 
 Groups = dict[str, dict[Any, dict[str, Any]]]
 
@@ -214,10 +215,7 @@ def count_cells(area: Area, width: int | None) -> tuple[dict[str, Any], Groups]:
     ``width``) child org: the first ``width`` characters of the bureau's path; schools directly
     under the root are keyed by the root's own path. Two small queries over the cells, however
     many hazards."""
-    under = Q()
-    for path in area.paths:
-        under |= Q(parent_path__startswith=path)
-    cells = HazardCount.objects.filter(under)
+    cells = HazardCount.objects.filter(under_paths(list(area.paths), "parent_path"))
     if area.first is not None:
         cells = cells.filter(found_month__gte=area.first)
     if area.last is not None:

@@ -20,23 +20,14 @@ from safecampus.duties.models import (
     PostAssignment,
     ResponsibilityLetter,
 )
-from safecampus.lib.scoping import scope_for
+from safecampus.lib.scoping import scope_for, under_paths
 from safecampus.orgs.choices import Level, OrgStatus
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import CAPABILITIES, Cap
 
 
-def _paths_q(paths: list[str], field: str) -> Q:
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
-
-
 def _view_q(user: Any, field: str = "org_path") -> Q:
-    return _paths_q(scope_for(user).paths_with(Cap.DUTY_VIEW), field)
+    return under_paths(scope_for(user).paths_with(Cap.DUTY_VIEW), field)
 
 
 def _int(pk: Any) -> int:
@@ -222,7 +213,7 @@ def pairing_manage_paths(user: Any) -> list[str]:
 
 def visible_pairings(user: Any) -> QuerySet[Pairing]:
     return Pairing.objects.filter(
-        _paths_q(pairing_paths(user), "org_path") | Q(teacher=user)
+        under_paths(pairing_paths(user), "org_path") | Q(teacher=user)
     ).select_related("school", "teacher")
 
 
@@ -265,7 +256,7 @@ def get_copy_for_user(user: Any, pk: Any) -> LetterCopy:
 def get_letter_for_user(user: Any, pk: Any) -> ResponsibilityLetter:
     """A letter the user sees through one of its copies or as the issuing bureau's staff."""
     paths = scope_for(user).paths_with(Cap.DUTY_VIEW)
-    seen = Q(pk__in=visible_copies(user).values("letter_id")) | _paths_q(paths, "issuer__path")
+    seen = Q(pk__in=visible_copies(user).values("letter_id")) | under_paths(paths, "issuer__path")
     try:
         return ResponsibilityLetter.objects.select_related("issuer").get(seen, pk=_int(pk))
     except ResponsibilityLetter.DoesNotExist:
@@ -284,7 +275,7 @@ def eligible_recipients(issuer: Organization) -> QuerySet[Organization]:
                 path__startswith=issuer.path, level=Level.COUNTY
             ).values_list("path", flat=True)
         )
-        direct_schools = below.filter(level=Level.SCHOOL).exclude(_paths_q(counties, "path"))
+        direct_schools = below.filter(level=Level.SCHOOL).exclude(under_paths(counties, "path"))
         return (below.filter(level=Level.COUNTY) | direct_schools).order_by("path")
     if issuer.level in (Level.COUNTY, Level.TOWN):
         return below.filter(level=Level.SCHOOL).order_by("path")

@@ -15,7 +15,7 @@ from safecampus.hazards.choices import OVERDUE_STATES, RectificationType, Severi
 from safecampus.hazards.listing import DEFAULT_SORT, SORTS
 from safecampus.hazards.models import Hazard, HazardCategory
 from safecampus.hazards.views import ledger_filter
-from safecampus.lib.scoping import Scope
+from safecampus.lib.scoping import Scope, under_paths
 from safecampus.orgs.choices import Level
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import Cap
@@ -48,13 +48,6 @@ EXPORT_HEADER = [
 ]
 
 
-def _paths_q(paths: list[str]) -> Q:
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(org_path__startswith=path)
-    return query
-
-
 def export_queryset(request: HttpRequest, scope: Scope) -> tuple[Any, QuerySet[Hazard]]:
     """The ledger's filterset and its rows in the ledger's order, limited to the schools
     where the user may export (for everybody with one role these are the ledger's rows)."""
@@ -63,7 +56,7 @@ def export_queryset(request: HttpRequest, scope: Scope) -> tuple[Any, QuerySet[H
     field, descending = SORTS.get(sort, SORTS[DEFAULT_SORT])
     key = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     queryset = (
-        filterset.qs.filter(_paths_q(scope.paths_with(Cap.HAZARD_EXPORT)))
+        filterset.qs.filter(under_paths(scope.paths_with(Cap.HAZARD_EXPORT)))
         .select_related(None)
         .order_by(key, "-id" if descending else "id")
     )

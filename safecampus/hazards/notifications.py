@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from safecampus.hazards.choices import Severity, Transition
 from safecampus.hazards.models import Hazard
+from safecampus.lib.scoping import path_and_ancestors
 from safecampus.notify.outbox import enqueue
 from safecampus.orgs.models import Membership, Organization
 from safecampus.orgs.roles import Cap, roles_with
@@ -20,7 +21,7 @@ from safecampus.orgs.roles import Cap, roles_with
 
 def _people_with(cap: str, path: str, exact: bool = False) -> list[Any]:
     """Holders of ``cap`` at ``path`` (exact) or at any org above it (or at it)."""
-    prefixes = [path] if exact else [path[:i] for i in range(4, len(path) + 1, 4)]
+    prefixes = [path] if exact else path_and_ancestors(path)
     rows = Membership.objects.filter(
         org__path__in=prefixes, role__in=roles_with(cap), user__is_active=True
     ).select_related("user")

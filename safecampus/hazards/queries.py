@@ -11,25 +11,16 @@ from django.utils import timezone
 
 from safecampus.hazards.choices import OPEN_STATES
 from safecampus.hazards.models import Hazard, HazardEvent, HazardPhoto
-from safecampus.lib.scoping import scope_for
+from safecampus.lib.scoping import path_and_ancestors, scope_for, under_paths
 from safecampus.orgs.choices import Level, OrgStatus
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import CAPABILITIES, Cap
 
 
-def _paths_q(paths: list[str]) -> Q:
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(org_path__startswith=path)
-    return query
-
-
 def visible_hazards(user: Any) -> QuerySet[Hazard]:
     """Hazards of the schools under every org where the user may view hazards: one indexed
     prefix filter on hazard.org_path, no join."""
-    return Hazard.objects.filter(_paths_q(scope_for(user).paths_with(Cap.HAZARD_VIEW)))
+    return Hazard.objects.filter(under_paths(scope_for(user).paths_with(Cap.HAZARD_VIEW)))
 
 
 def ledger(user: Any) -> QuerySet[Hazard]:
@@ -73,17 +64,12 @@ def open_counts(qs: QuerySet[Hazard]) -> dict[str, int]:
 # --- pickers and boards of the hazard pages -------------------------------------------------
 
 
-def _path_and_ancestors(org: Organization) -> list[str]:
-    step = Organization.steplen
-    return [org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
-
-
 def people_at_or_above(org: Organization) -> QuerySet[Any]:
     """Who may be made responsible for a hazard of ``org`` (or supervise at ``org``): active
     people with a role at it or at a bureau above it (the rule actions.check_responsible keeps)."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, memberships__org__path__in=_path_and_ancestors(org))
+        .objects.filter(is_active=True, memberships__org__path__in=path_and_ancestors(org.path))
         .distinct()
         .order_by("display_name", "username")
     )
@@ -101,7 +87,7 @@ def supervising_orgs(user: Any, school: Organization) -> QuerySet[Organization]:
     (挂牌督办, §4.1)."""
     return Organization.objects.filter(
         scope_for(user).q_with(Cap.HAZARD_SUPERVISE),
-        path__in=_path_and_ancestors(school),
+        path__in=path_and_ancestors(school.path),
         level__in=[Level.CITY, Level.COUNTY],
     ).order_by("path")
 

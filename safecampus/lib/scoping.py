@@ -85,6 +85,22 @@ class Scope:
         return query
 
 
+def under_paths(paths: list[str], field: str = "org_path") -> Q:
+    """Rows whose ``field`` (a copied tree path) lies under any of ``paths``: one indexed
+    prefix filter per path; nothing at all for no paths."""
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def path_and_ancestors(path: str, steplen: int = 4) -> list[str]:
+    """The tree path itself and the path of every organisation above it (top first)."""
+    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
 _CACHE_ATTR = "_safecampus_scope"
 
 

@@ -19,7 +19,7 @@ from safecampus.lib.api import error_responses, raise_for_filter, raise_for_form
 from safecampus.lib.errors import ActionError
 from safecampus.lib.http import current_user
 from safecampus.lib.pagination import PageParams, paginate
-from safecampus.lib.scoping import require, scope_for
+from safecampus.lib.scoping import path_and_ancestors, require, scope_for
 from safecampus.orgs.models import Organization
 from safecampus.orgs.queries import get_org_for_user
 from safecampus.orgs.roles import Cap
@@ -433,11 +433,8 @@ def update_library_item(
 
 def _policy_out(org: Organization) -> dict[str, Any]:
     policy = policy_for(org)
-    step = Organization.steplen
     source = (
-        GradingPolicy.objects.filter(
-            org__path__in=[org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
-        )
+        GradingPolicy.objects.filter(org__path__in=path_and_ancestors(org.path))
         .select_related("org")
         .order_by("-org__depth")
         .first()

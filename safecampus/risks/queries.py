@@ -10,23 +10,14 @@ from django.http import Http404
 
 from safecampus.hazards.choices import OPEN_STATES, Severity
 from safecampus.hazards.models import Hazard
-from safecampus.lib.scoping import scope_for
+from safecampus.lib.scoping import path_and_ancestors, scope_for, under_paths
 from safecampus.orgs.choices import Level as OrgLevel
 from safecampus.orgs.choices import OrgStatus
 from safecampus.orgs.models import Organization
 from safecampus.orgs.roles import Cap
-from safecampus.risks.choices import RANK, Level
+from safecampus.risks.choices import Level
 from safecampus.risks.grading import Policy, default_policy
 from safecampus.risks.models import CampusArea, GradingPolicy, LibraryItem, RiskPoint
-
-
-def _under(paths: list[str], field: str = "org_path") -> Q:
-    if not paths:
-        return Q(pk__in=[])
-    query = Q()
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
 
 
 def open_major_hazard() -> Exists:
@@ -43,7 +34,7 @@ def visible_points(user: Any) -> QuerySet[RiskPoint]:
     ``has_open_major`` (one EXISTS per row, on an indexed foreign key)."""
     paths = scope_for(user).paths_with(Cap.RISK_VIEW)
     return (
-        RiskPoint.objects.filter(_under(paths))
+        RiskPoint.objects.filter(under_paths(paths))
         .select_related("school", "category", "area", "responsible", "library_item")
         .annotate(has_open_major=open_major_hazard())
     )
@@ -65,10 +56,8 @@ def displayed_level(point: RiskPoint) -> str:
 
 def policy_for(org: Organization) -> Policy:
     """The grading rules of the nearest bureau at or above ``org`` that set its own."""
-    step = Organization.steplen
-    paths = [org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
     own = (
-        GradingPolicy.objects.filter(org__path__in=paths)
+        GradingPolicy.objects.filter(org__path__in=path_and_ancestors(org.path))
         .select_related("org")
         .order_by("-org__depth")
         .first()
@@ -81,17 +70,11 @@ def policy_for(org: Organization) -> Policy:
 def library_for(org: Organization) -> QuerySet[LibraryItem]:
     """The current library entries an org may use: the standard ones and those of every
     bureau at or above it (the city owns the catalogue, counties add to it, §3.2)."""
-    step = Organization.steplen
-    paths = [org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
     return (
         LibraryItem.objects.filter(is_current=True)
-        .filter(Q(owner__isnull=True) | Q(owner__path__in=paths))
+        .filter(Q(owner__isnull=True) | Q(owner__path__in=path_and_ancestors(org.path)))
         .select_related("category", "owner")
     )
-
-
-def rank(level: str) -> int:
-    return RANK.get(level, 0)
 
 
 # --- pickers and summaries of the register pages --------------------------------------------

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from safecampus.lib.errors import ActionError
 from safecampus.lib.forms import apply_action_error
 from safecampus.lib.http import current_user
-from safecampus.lib.scoping import require, scope_for
+from safecampus.lib.scoping import path_and_ancestors, require, scope_for
 from safecampus.orgs.active import active_org
 from safecampus.orgs.models import Organization
 from safecampus.orgs.queries import get_org_for_user
@@ -56,11 +56,8 @@ def policy(request: HttpRequest) -> HttpResponse:
     org = _org(request)
     effective = policy_for(org)
     own = GradingPolicy.objects.filter(org=org).first()
-    step = Organization.steplen
     source = (
-        GradingPolicy.objects.filter(
-            org__path__in=[org.path[: i * step] for i in range(1, len(org.path) // step + 1)]
-        )
+        GradingPolicy.objects.filter(org__path__in=path_and_ancestors(org.path))
         .select_related("org")
         .order_by("-org__depth")
         .first()
